@@ -1,0 +1,119 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/spf13/pflag"
+
+	"github.com/lading-dev/lading/builder"
+	"github.com/lading-dev/lading/registry"
+)
+
+// errHelp ends a command after --help was printed.
+var errHelp = errors.New("help requested")
+
+// buildFlags is the CLI's plain config for `lading build`, converted once
+// into a builder.Request by request().
+type buildFlags struct {
+	adds, envs, labels, annotations []string
+	exposes, volumes, tags          []string
+	layouts, ociArchives, dockers   []string
+	base, platform                  string
+	entrypoint, cmd                 string
+	workdir, user, stopSignal       string
+	compression                     string
+	level                           int
+	epoch                           string
+	metadataFile                    string
+	quiet                           bool
+}
+
+const buildUsage = `Usage: lading build [flags]
+
+Packs host files into one reproducible layer on a scratch base and writes
+the image to every output named. Results go to stdout, one DEST@sha256:…
+line per output; progress goes to stderr. Exit codes: 0 success, 1 build
+error, 2 usage error, 130 interrupted.
+
+Example:
+  lading build --add ./bin/app:/usr/local/bin/app --entrypoint /usr/local/bin/app \
+    -t example.com/app:v1 --oci-layout out --docker-archive app.tar
+
+Flags:
+`
+
+// runBuild implements `lading build`.
+func runBuild(ctx context.Context, args []string, e env, stdout, stderr io.Writer) error {
+	var f buildFlags
+	fs := f.flagSet()
+	fs.SetOutput(io.Discard)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			fmt.Fprint(stdout, buildUsage+fs.FlagUsages())
+			return errHelp
+		}
+		return usageError{err}
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q (inputs are given with --add SRC:DEST)", fs.Arg(0))
+	}
+	logger := newLogger(stderr, f.quiet)
+	req, err := f.request(ctx, fs, e, logger)
+	if err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp("", "lading-build-*")
+	if err != nil {
+		return fmt.Errorf("create work directory: %w", err)
+	}
+	defer os.RemoveAll(work)
+	req.WorkDir = work
+	res, err := builder.Build(ctx, req)
+	if err != nil {
+		return err
+	}
+	if f.metadataFile != "" {
+		if err := writeMetadata(f.metadataFile, res); err != nil {
+			return err
+		}
+	}
+	for _, w := range res.Outputs {
+		fmt.Fprintln(stdout, w.Line())
+	}
+	return nil
+}
+
+// newLogger writes progress to stderr; -q keeps only errors.
+func newLogger(stderr io.Writer, quiet bool) *slog.Logger {
+	level := slog.LevelInfo
+	if quiet {
+		level = slog.LevelError
+	}
+	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{
+		Level: level,
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey {
+				return slog.Attr{}
+			}
+			return a
+		},
+	}))
+}
+
+// writeMetadata writes the build result as indented JSON, atomically.
+func writeMetadata(path string, res *builder.Result) error {
+	raw, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode metadata: %w", err)
+	}
+	return registry.WriteFile(path, 0o644, func(w io.Writer) error {
+		_, err := w.Write(append(raw, '\n'))
+		return err
+	})
+}

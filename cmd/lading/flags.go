@@ -1,0 +1,35 @@
+package main
+
+import (
+	"github.com/spf13/pflag"
+)
+
+// flagSet declares every `lading build` flag, each with an example.
+func (f *buildFlags) flagSet() *pflag.FlagSet {
+	fs := pflag.NewFlagSet("lading build", pflag.ContinueOnError)
+	fs.SortFlags = false
+	fs.StringArrayVar(&f.adds, "add", nil, "add host path SRC at image path DEST; a directory's contents land under DEST (repeatable)\n  e.g. --add ./bin/app:/usr/local/bin/app --add ./static:/srv/static")
+	fs.StringVar(&f.base, "base", "scratch", "base image; only scratch (an empty image) is supported by this command\n  e.g. --base scratch")
+	fs.StringVar(&f.platform, "platform", defaultPlatform(), "target platform os/arch[/variant]\n  e.g. --platform linux/arm64")
+	fs.StringVar(&f.entrypoint, "entrypoint", "", "entrypoint: a JSON array, or one path\n  e.g. --entrypoint '[\"/app\",\"serve\"]' or --entrypoint /app")
+	fs.StringVar(&f.cmd, "cmd", "", "default arguments: a JSON array, or one path\n  e.g. --cmd '[\"--port\",\"8080\"]'")
+	fs.StringArrayVar(&f.envs, "env", nil, "environment variable K=V (repeatable)\n  e.g. --env PORT=8080")
+	fs.StringVar(&f.workdir, "workdir", "", "working directory, absolute\n  e.g. --workdir /srv")
+	fs.StringVar(&f.user, "user", "", "user (and group) to run as, by number or name\n  e.g. --user 65532:65532")
+	fs.StringArrayVar(&f.labels, "label", nil, "config label K=V (repeatable)\n  e.g. --label team=web")
+	fs.StringArrayVar(&f.annotations, "annotation", nil, "manifest annotation K=V (repeatable)\n  e.g. --annotation org.opencontainers.image.title=app")
+	fs.StringArrayVar(&f.exposes, "expose", nil, "exposed port PORT[/PROTO], proto tcp (default) or udp (repeatable)\n  e.g. --expose 8080 --expose 53/udp")
+	fs.StringArrayVar(&f.volumes, "volume", nil, "volume mount point, absolute (repeatable)\n  e.g. --volume /data")
+	fs.StringVar(&f.stopSignal, "stop-signal", "", "signal that stops the container\n  e.g. --stop-signal SIGTERM")
+	fs.StringArrayVarP(&f.tags, "tag", "t", nil, "image reference; names the image in local outputs (repeatable)\n  e.g. -t example.com/web/app:v1")
+	fs.StringArrayVar(&f.layouts, "oci-layout", nil, "write an OCI image layout to DIR, under ref name TAG (default: the first --tag, else latest)\n  e.g. --oci-layout ./out:v1")
+	fs.StringArrayVar(&f.ociArchives, "oci-archive", nil, "write an oci-archive tarball FILE[:TAG]\n  e.g. --oci-archive app.oci.tar")
+	fs.StringArrayVar(&f.dockers, "docker-archive", nil, "write a docker-archive tarball (docker/podman load) FILE, with --tag as RepoTags\n  e.g. --docker-archive app.docker.tar")
+	fs.StringVar(&f.compression, "compression", "gzip", "layer compression: gzip, zstd or none\n  e.g. --compression zstd")
+	fs.IntVar(&f.level, "compression-level", 0, "compression level (gzip 1-9, zstd 1-22; 0 = pinned default: gzip 6, zstd 3)\n  e.g. --compression-level 9")
+	fs.StringVar(&f.epoch, "source-date-epoch", "", "Unix time for every timestamp (default: $SOURCE_DATE_EPOCH, else git HEAD's commit time, else 0)\n  e.g. --source-date-epoch 1700000000")
+	fs.StringVar(&f.metadataFile, "metadata-file", "", "write JSON describing the image, its layers and every output to FILE\n  e.g. --metadata-file build.json")
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print only results and errors")
+	fs.Usage = func() {}
+	return fs
+}

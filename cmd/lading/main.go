@@ -1,0 +1,93 @@
+// Command lading assembles container images from host files without a
+// daemon: reproducible layers, written to OCI layouts and archives.
+//
+// It is the only place that reads flags and the environment; everything it
+// learns is passed down to package builder as plain values.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// Exit codes.
+const (
+	exitOK       = 0
+	exitBuild    = 1
+	exitUsage    = 2
+	exitCanceled = 130
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], env{os.Getenv, os.Getwd}, os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// env is the process environment, injected so tests can replace it.
+type env struct {
+	getenv func(string) string
+	getwd  func() (string, error)
+}
+
+// usageError marks errors that exit with code 2.
+type usageError struct{ err error }
+
+func (u usageError) Error() string { return u.err.Error() }
+func (u usageError) Unwrap() error { return u.err }
+
+func usagef(format string, args ...any) error {
+	return usageError{fmt.Errorf(format, args...)}
+}
+
+// run executes one lading invocation and returns its exit code.
+func run(ctx context.Context, args []string, e env, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, topUsage)
+		return exitUsage
+	}
+	var err error
+	switch args[0] {
+	case "build":
+		err = runBuild(ctx, args[1:], e, stdout, stderr)
+	case "version":
+		err = runVersion(stdout)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, topUsage)
+	default:
+		err = usagef("unknown command %q", args[0])
+	}
+	return exitCode(ctx, err, stderr)
+}
+
+// exitCode reports err on stderr and maps it to an exit code.
+func exitCode(ctx context.Context, err error, stderr io.Writer) int {
+	var ue usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errHelp):
+		return exitOK
+	case ctx.Err() != nil && errors.Is(err, context.Canceled):
+		fmt.Fprintln(stderr, "lading: interrupted; nothing was written")
+		return exitCanceled
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "lading: %v\nRun 'lading build --help' for usage.\n", err)
+		return exitUsage
+	}
+	fmt.Fprintf(stderr, "lading: %v\n", err)
+	return exitBuild
+}
+
+const topUsage = `lading assembles reproducible container images without a daemon.
+
+Usage:
+  lading build [flags]   build an image from host files (see lading build --help)
+  lading version         print the version, Go version and compressor pin
+`

@@ -1,0 +1,15 @@
+module github.com/lading-dev/lading
+
+go 1.26
+
+require (
+	github.com/google/go-containerregistry v0.22.1
+	github.com/klauspost/compress v1.20.3
+	github.com/moby/patternmatcher v0.6.1
+)
+
+require (
+	github.com/opencontainers/go-digest v1.0.0 // indirect
+	github.com/opencontainers/image-spec v1.1.1 // indirect
+	github.com/spf13/pflag v1.1.0 // indirect
+)

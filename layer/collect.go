@@ -1,0 +1,191 @@
+package layer
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/moby/patternmatcher"
+)
+
+// CollectOptions controls how [Collect] maps a host tree into entries.
+// The zero value stores everything as root:root with normalised modes.
+type CollectOptions struct {
+	// UID and GID own every collected entry.
+	UID, GID int
+	// Mode, when ModeSet, replaces the permission bits of regular files.
+	Mode    fs.FileMode
+	ModeSet bool
+	// KeepSpecial keeps setuid, setgid and sticky bits; otherwise they are
+	// dropped with a warning on Logger.
+	KeepSpecial bool
+	// Exclude lists .dockerignore patterns, matched against paths relative
+	// to the source directory.
+	Exclude []string
+	// Logger receives warnings; nil discards them.
+	Logger *slog.Logger
+}
+
+// Collect walks the host path src and returns one entry per file, directory
+// and symlink found, placed under the absolute image path dest. A directory's
+// contents land under dest; a file lands at dest itself. Symlinks are stored
+// as links and their targets are never opened. FIFOs, sockets and device
+// files are errors naming the host path.
+func Collect(src, dest string, opts CollectOptions) ([]Entry, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	pm, err := patternmatcher.New(opts.Exclude)
+	if err != nil {
+		return nil, fmt.Errorf("parse exclude patterns for %s: %w", src, err)
+	}
+	c := collector{src: src, dest: dest, opts: opts, pm: pm}
+	if err := filepath.WalkDir(src, c.visit); err != nil {
+		return nil, err
+	}
+	return c.entries, nil
+}
+
+type collector struct {
+	src, dest string
+	opts      CollectOptions
+	pm        *patternmatcher.PatternMatcher
+	entries   []Entry
+}
+
+// visit is the WalkDir callback: it skips excluded paths and records the rest.
+func (c *collector) visit(p string, d fs.DirEntry, walkErr error) error {
+	if walkErr != nil {
+		return fmt.Errorf("read %s: %w", p, unwrapPathError(walkErr))
+	}
+	rel, err := filepath.Rel(c.src, p)
+	if err != nil {
+		return fmt.Errorf("relate %s to %s: %w", p, c.src, err)
+	}
+	if rel != "." && len(c.opts.Exclude) > 0 {
+		skip, err := c.pm.MatchesOrParentMatches(filepath.ToSlash(rel))
+		if err != nil {
+			return fmt.Errorf("match %s against exclude patterns: %w", p, err)
+		}
+		if skip {
+			if d.IsDir() && !c.pm.Exclusions() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+	}
+	info, err := os.Lstat(p)
+	if err != nil {
+		return fmt.Errorf("stat %s: %w", p, unwrapPathError(err))
+	}
+	e, err := c.entry(p, rel, info)
+	if err != nil {
+		return err
+	}
+	c.entries = append(c.entries, e)
+	return nil
+}
+
+// entry builds the Entry for host path p (rel to the source root).
+func (c *collector) entry(p, rel string, info fs.FileInfo) (Entry, error) {
+	e := Entry{
+		Path:   c.destFor(rel),
+		Source: p,
+		Mode:   info.Mode(),
+		UID:    c.opts.UID,
+		GID:    c.opts.GID,
+	}
+	switch m := info.Mode(); {
+	case m.IsRegular():
+		e.Kind = File
+		e.Size = info.Size()
+		e.ModeSet = c.opts.ModeSet
+		if c.opts.ModeSet {
+			e.Mode = c.opts.Mode | (m & (fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky))
+		}
+		e.inode = inodeOf(info)
+	case m.IsDir():
+		e.Kind = Dir
+	case m&fs.ModeSymlink != 0:
+		target, err := os.Readlink(p)
+		if err != nil {
+			return Entry{}, fmt.Errorf("read symlink %s: %w", p, unwrapPathError(err))
+		}
+		e.Kind, e.Target = Symlink, target
+	default:
+		return Entry{}, fmt.Errorf("add %s: %s is not supported in a layer (only files, directories and symlinks)", p, fileTypeName(m))
+	}
+	c.special(&e)
+	return e, nil
+}
+
+// special applies the setuid/setgid/sticky policy, warning about drops.
+func (c *collector) special(e *Entry) {
+	bits := e.Mode & (fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
+	if bits == 0 || e.Kind == Symlink {
+		return
+	}
+	if c.opts.KeepSpecial {
+		e.KeepSpecial = true
+		return
+	}
+	c.opts.Logger.Warn("dropping setuid/setgid/sticky bits", "path", e.Source, "dest", e.Path)
+}
+
+// destFor maps a path relative to the source root to its image path.
+func (c *collector) destFor(rel string) string {
+	if rel == "." {
+		return c.dest
+	}
+	return path.Join(c.dest, filepath.ToSlash(rel))
+}
+
+// inodeOf returns the device and inode of a file with more than one link,
+// or the zero fileID when it has one link (nothing to share).
+func inodeOf(info fs.FileInfo) fileID {
+	st, ok := info.Sys().(*syscall.Stat_t)
+	if !ok || st.Nlink < 2 {
+		return fileID{}
+	}
+	return fileID{dev: uint64(st.Dev), ino: uint64(st.Ino)}
+}
+
+// fileTypeName names a non-regular file type for errors.
+func fileTypeName(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a FIFO"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a block device"
+	}
+	return "an irregular file"
+}
+
+// unwrapPathError strips *fs.PathError so messages name the path once.
+func unwrapPathError(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// isWhiteout reports whether an image path component is an OCI whiteout.
+func isWhiteout(p string) bool {
+	for _, part := range strings.Split(p, "/") {
+		if strings.HasPrefix(part, ".wh.") {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,92 @@
+package manifest
+
+import (
+	"maps"
+	"slices"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// Patch is what a build changes in the base image's runtime config. Nil and
+// empty fields leave the base's value alone, except as noted.
+type Patch struct {
+	// Entrypoint and Cmd replace the base's when non-nil (an empty, non-nil
+	// slice clears it). Setting Entrypoint without Cmd clears the base's Cmd,
+	// as docker does: the old Cmd was arguments for the old Entrypoint.
+	Entrypoint, Cmd []string
+	// Env holds KEY=VALUE pairs; a key the base has is replaced in place,
+	// new keys are appended in the given order.
+	Env        []string
+	WorkingDir string
+	User       string
+	StopSignal string
+	// Labels are merged into the base's.
+	Labels map[string]string
+	// ExposedPorts ("8080/tcp") and Volumes ("/data") are added to the base's.
+	ExposedPorts []string
+	Volumes      []string
+}
+
+// Apply returns cfg with the patch applied; cfg itself is not modified.
+func (p Patch) Apply(cfg v1.Config) v1.Config {
+	out := *cfg.DeepCopy()
+	if p.Entrypoint != nil {
+		out.Entrypoint = slices.Clone(p.Entrypoint)
+		out.Cmd = nil
+	}
+	if p.Cmd != nil {
+		out.Cmd = slices.Clone(p.Cmd)
+	}
+	out.Env = mergeEnv(out.Env, p.Env)
+	setIf(&out.WorkingDir, p.WorkingDir)
+	setIf(&out.User, p.User)
+	setIf(&out.StopSignal, p.StopSignal)
+	if len(p.Labels) > 0 {
+		if out.Labels == nil {
+			out.Labels = map[string]string{}
+		}
+		maps.Copy(out.Labels, p.Labels)
+	}
+	out.ExposedPorts = addKeys(out.ExposedPorts, p.ExposedPorts)
+	out.Volumes = addKeys(out.Volumes, p.Volumes)
+	return out
+}
+
+// mergeEnv replaces or appends each KEY=VALUE of add in base.
+func mergeEnv(base, add []string) []string {
+	out := slices.Clone(base)
+	for _, kv := range add {
+		key, _, _ := strings.Cut(kv, "=")
+		i := slices.IndexFunc(out, func(e string) bool {
+			k, _, _ := strings.Cut(e, "=")
+			return k == key
+		})
+		if i >= 0 {
+			out[i] = kv
+		} else {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
+
+// addKeys adds each key to a JSON set (map to empty struct).
+func addKeys(set map[string]struct{}, keys []string) map[string]struct{} {
+	if len(keys) == 0 {
+		return set
+	}
+	if set == nil {
+		set = map[string]struct{}{}
+	}
+	for _, k := range keys {
+		set[k] = struct{}{}
+	}
+	return set
+}
+
+func setIf(dst *string, v string) {
+	if v != "" {
+		*dst = v
+	}
+}

@@ -1,0 +1,57 @@
+package manifest
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+)
+
+// Index builds an OCI image index over images, one entry per platform,
+// sorted by platform string so the index digest never depends on the order
+// in which platforms finished building. Each image's platform is read from
+// its config.
+func Index(images []v1.Image, annotations map[string]string) (v1.ImageIndex, error) {
+	adds := make([]mutate.IndexAddendum, 0, len(images))
+	for _, img := range images {
+		cf, err := img.ConfigFile()
+		if err != nil {
+			return nil, fmt.Errorf("read image config: %w", err)
+		}
+		p := cf.Platform()
+		if p == nil {
+			return nil, fmt.Errorf("image config has no platform")
+		}
+		adds = append(adds, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: p}})
+	}
+	slices.SortStableFunc(adds, func(a, b mutate.IndexAddendum) int {
+		return strings.Compare(a.Descriptor.Platform.String(), b.Descriptor.Platform.String())
+	})
+	for i := 1; i < len(adds); i++ {
+		if p := adds[i].Descriptor.Platform; p.Equals(*adds[i-1].Descriptor.Platform) {
+			return nil, fmt.Errorf("platform %s is listed twice", p)
+		}
+	}
+	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
+	idx = mutate.AppendManifests(idx, adds...)
+	if len(annotations) > 0 {
+		idx = mutate.Annotations(idx, annotations).(v1.ImageIndex)
+	}
+	return idx, nil
+}
+
+// ParsePlatform parses "os/arch[/variant]" and rejects incomplete values.
+func ParsePlatform(s string) (v1.Platform, error) {
+	p, err := v1.ParsePlatform(s)
+	if err != nil {
+		return v1.Platform{}, fmt.Errorf("parse platform %q: %w", s, err)
+	}
+	if p.OS == "" || p.Architecture == "" || strings.Count(s, "/") > 2 || strings.Contains(s, ":") {
+		return v1.Platform{}, fmt.Errorf("parse platform %q: want os/arch[/variant], e.g. linux/arm64", s)
+	}
+	return *p, nil
+}
