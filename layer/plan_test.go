@@ -1,0 +1,151 @@
+package layer
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+func TestPlanAddsParentsAndSorts(t *testing.T) {
+	in := []Entry{
+		{Kind: File, Path: "/usr/local/bin/app", Source: "app", Size: 1},
+		{Kind: Symlink, Path: "/bin", Target: "usr/bin"},
+		{Kind: Dir, Path: "/usr/local/"},
+		{Kind: Dir, Path: "/"},
+	}
+	out, err := Plan(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range out {
+		got = append(got, e.Kind.String()+" "+e.Path)
+	}
+	want := "symlink /bin,directory /usr,directory /usr/local,directory /usr/local/bin,file /usr/local/bin/app"
+	if strings.Join(got, ",") != want {
+		t.Fatalf("plan = %s\nwant  %s", strings.Join(got, ","), want)
+	}
+}
+
+func TestPlanErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		entries []Entry
+		want    []string
+	}{
+		{"relative", []Entry{{Kind: File, Path: "etc/x", Source: "/h/x"}}, []string{"/h/x", "not absolute"}},
+		{"dotdot", []Entry{{Kind: File, Path: "/a/../etc/x", Source: "/h/x"}}, []string{"/h/x", `".."`}},
+		{"whiteout", []Entry{{Kind: File, Path: "/a/.wh.b", Source: "/h/.wh.b"}}, []string{"/h/.wh.b", "whiteout"}},
+		{"invalid utf8", []Entry{{Kind: File, Path: "/a/\xff", Source: "/h/bad"}}, []string{"/h/bad", "UTF-8"}},
+		{"duplicate", []Entry{
+			{Kind: File, Path: "/x", Source: "/h/a"},
+			{Kind: File, Path: "/x/", Source: "/h/b"},
+		}, []string{"/h/a", "/h/b", "/x"}},
+		{"under a file", []Entry{
+			{Kind: File, Path: "/x", Source: "/h/a"},
+			{Kind: File, Path: "/x/y", Source: "/h/b"},
+		}, []string{"/h/a", "/h/b", "/x/y"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Plan(tc.entries)
+			if err == nil {
+				t.Fatal("Plan succeeded, want error")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestPlanMergesDirectories(t *testing.T) {
+	out, err := Plan([]Entry{{Kind: Dir, Path: "/app", Source: "a"}, {Kind: Dir, Path: "/app", Source: "b"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != 1 || out[0].Source != "a" {
+		t.Fatalf("got %+v, want the first /app only", out)
+	}
+}
+
+func TestCollectHardlinksAndSymlinks(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "b"), "same", 0o644)
+	must(t, os.Link(filepath.Join(dir, "b"), filepath.Join(dir, "a")))
+	must(t, os.Symlink("../outside/target", filepath.Join(dir, "link")))
+	must(t, os.Mkdir(filepath.Join(dir, "empty"), 0o700))
+	entries, err := Collect(dir, "/app", CollectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := Plan(entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]Entry{}
+	for _, e := range out {
+		got[e.Path] = e
+	}
+	if e := got["/app/a"]; e.Kind != File {
+		t.Errorf("/app/a = %v, want the regular file (lexically first)", e.Kind)
+	}
+	if e := got["/app/b"]; e.Kind != Hardlink || e.Target != "/app/a" {
+		t.Errorf("/app/b = %v -> %q, want hardlink to /app/a", e.Kind, e.Target)
+	}
+	if e := got["/app/link"]; e.Kind != Symlink || e.Target != "../outside/target" {
+		t.Errorf("/app/link = %v -> %q, want the symlink kept as written", e.Kind, e.Target)
+	}
+	if e := got["/app/empty"]; e.Kind != Dir {
+		t.Errorf("/app/empty = %v, want the empty directory kept", e.Kind)
+	}
+}
+
+func TestCollectRejectsSpecialFiles(t *testing.T) {
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "fifo")
+	must(t, syscall.Mkfifo(fifo, 0o644))
+	_, err := Collect(dir, "/app", CollectOptions{})
+	if err == nil || !strings.Contains(err.Error(), fifo) || !strings.Contains(err.Error(), "FIFO") {
+		t.Fatalf("Collect error = %v, want one naming %s as a FIFO", err, fifo)
+	}
+	_, err = Collect("/dev/null", "/null", CollectOptions{})
+	if err == nil || !strings.Contains(err.Error(), "/dev/null") || !strings.Contains(err.Error(), "device") {
+		t.Fatalf("Collect error = %v, want one naming /dev/null as a device", err)
+	}
+}
+
+func TestCollectExclude(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "app.js"), "x", 0o644)
+	write(t, filepath.Join(dir, "app.js.map"), "x", 0o644)
+	write(t, filepath.Join(dir, "node_modules", "m.js"), "x", 0o644)
+	entries, err := Collect(dir, "/srv", CollectOptions{Exclude: []string{"*.map", "node_modules"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range entries {
+		got = append(got, e.Path)
+	}
+	if strings.Join(got, ",") != "/srv,/srv/app.js" {
+		t.Fatalf("collected %v, want /srv and /srv/app.js", got)
+	}
+}
+
+func write(t *testing.T, p, content string, mode os.FileMode) {
+	t.Helper()
+	must(t, os.MkdirAll(filepath.Dir(p), 0o755))
+	must(t, os.WriteFile(p, []byte(content), mode))
+	must(t, os.Chmod(p, mode))
+}
+
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}
