@@ -51,6 +51,10 @@ type Entry struct {
 	ModeSet     bool
 	KeepSpecial bool
 	UID, GID    int
+	// Data is a File's content when Source is empty (files lading
+	// synthesizes, such as a base image's /etc/passwd); Size must equal
+	// len(Data). Use [FileData] to build such an entry.
+	Data []byte
 	// Size is a File's byte count, checked against the bytes actually read so
 	// a file that changes while it is packed is an error, not a corrupt layer.
 	Size int64
@@ -68,4 +72,9 @@ func (e Entry) origin() string {
 		return e.Source
 	}
 	return e.Path
+}
+
+// FileData returns a File entry at path holding data, owned by root.
+func FileData(path string, data []byte, mode fs.FileMode) Entry {
+	return Entry{Kind: File, Path: path, Data: data, Size: int64(len(data)), Mode: mode, ModeSet: true}
 }

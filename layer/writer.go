@@ -141,8 +141,12 @@ func (w *Writer) writeEntry(ctx context.Context, tw *tar.Writer, e Entry, buf []
 	if err := tw.WriteHeader(Header(e, w.o.epoch)); err != nil {
 		return fmt.Errorf("write tar header for %s: %w", e.origin(), err)
 	}
-	if e.Kind != File {
+	switch {
+	case e.Kind != File:
 		return nil
+	case e.Source == "":
+		_, err := tw.Write(e.Data)
+		return err
 	}
 	return copyFile(ctx, tw, e, buf)
 }
