@@ -18,7 +18,15 @@ import (
 // contains "..", is not valid UTF-8 or is an OCI whiteout (".wh."); two
 // sources for one destination (both named); a path placed under a non-directory.
 // Two directory entries for one path merge; the first one's attributes win.
-func Plan(entries []Entry) ([]Entry, error) {
+//
+// With [OnTopOf], destinations are resolved through the base tree's
+// symlinked directories and directories the base already has are not
+// emitted, so the base's owners, modes and links stay intact.
+func Plan(entries []Entry, opts ...PlanOption) ([]Entry, error) {
+	var po planOptions
+	for _, o := range opts {
+		o(&po)
+	}
 	byPath := make(map[string]int, len(entries))
 	out := make([]Entry, 0, len(entries))
 	for _, e := range entries {
@@ -26,10 +34,14 @@ func Plan(entries []Entry) ([]Entry, error) {
 		if err != nil {
 			return nil, err
 		}
-		if clean == "/" {
-			continue // the root is implicit in every layer
-		}
 		e.Path = clean
+		if keep, err := po.fit(&e); err != nil || !keep {
+			if err != nil {
+				return nil, err
+			}
+			continue
+		}
+		clean = e.Path
 		if i, ok := byPath[clean]; ok {
 			if out[i].Kind == Dir && e.Kind == Dir {
 				continue
@@ -39,12 +51,30 @@ func Plan(entries []Entry) ([]Entry, error) {
 		byPath[clean] = len(out)
 		out = append(out, e)
 	}
-	if err := addParents(&out, byPath); err != nil {
+	if err := addParents(&out, byPath, po.beneath); err != nil {
 		return nil, err
 	}
 	slices.SortFunc(out, func(a, b Entry) int { return strings.Compare(a.Path, b.Path) })
 	linkHardlinks(out)
 	return out, nil
+}
+
+// PlanOption configures [Plan].
+type PlanOption func(*planOptions)
+
+type planOptions struct{ beneath Beneath }
+
+// OnTopOf plans the layer over the file tree b (a base image's).
+func OnTopOf(b Beneath) PlanOption {
+	return func(o *planOptions) { o.beneath = b }
+}
+
+// fit applies the tree beneath to e, if there is one.
+func (o planOptions) fit(e *Entry) (bool, error) {
+	if o.beneath == nil || e.Path == "/" {
+		return e.Path != "/", nil // the root is implicit in every layer
+	}
+	return fitBeneath(o.beneath, e)
 }
 
 // cleanDest checks an entry's destination and returns it cleaned.
@@ -65,8 +95,9 @@ func cleanDest(e Entry) (string, error) {
 	return path.Clean(p), nil
 }
 
-// addParents appends a directory entry for every missing ancestor.
-func addParents(out *[]Entry, byPath map[string]int) error {
+// addParents appends a directory entry for every missing ancestor that
+// neither the entries nor the tree beneath (which may be nil) provide.
+func addParents(out *[]Entry, byPath map[string]int, beneath Beneath) error {
 	n := len(*out)
 	for i := 0; i < n; i++ {
 		e := (*out)[i]
@@ -76,6 +107,14 @@ func addParents(out *[]Entry, byPath map[string]int) error {
 					return fmt.Errorf("add %s: %s is placed under %s, which is a %s (from %s)", e.origin(), e.Path, dir, p.Kind, p.origin())
 				}
 				continue
+			}
+			if beneath != nil {
+				if kind, _, ok := beneath.Lookup(dir); ok {
+					if kind != Dir {
+						return fmt.Errorf("add %s: %s is placed under %s, which is a %s in the base image", e.origin(), e.Path, dir, kind)
+					}
+					continue
+				}
 			}
 			byPath[dir] = len(*out)
 			*out = append(*out, Entry{Kind: Dir, Path: dir})
