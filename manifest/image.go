@@ -44,8 +44,8 @@ func Scratch() v1.Image {
 // appended with one history entry each, config merged with the patch, and
 // every timestamp set to the epoch.
 func Build(spec Image) (v1.Image, error) {
-	base := spec.Base
-	if base == nil {
+	var base v1.Image = bareBase{spec.Base}
+	if spec.Base == nil {
 		base = Scratch()
 	}
 	epoch := v1.Time{Time: spec.Epoch.UTC().Truncate(time.Second)}

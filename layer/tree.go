@@ -1,0 +1,169 @@
+package layer
+
+import (
+	"archive/tar"
+	"errors"
+	"fmt"
+	"io"
+	"path"
+	"slices"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// Node is one path of a [Tree].
+type Node struct {
+	Kind   Kind
+	Target string // a symlink's target as stored
+	Mode   int64  // permission bits as in the tar header
+	// Source is the host path of a file lading placed; empty for base files.
+	Source string
+	// Data is the content of the paths a Tree was asked to keep.
+	Data []byte
+}
+
+// Tree is an image's file tree: paths to nodes, with whiteouts applied.
+// It implements [Beneath]. Build one with [ReadTree]; it is not safe for
+// concurrent mutation.
+type Tree struct {
+	nodes map[string]Node
+}
+
+var _ Beneath = (*Tree)(nil)
+
+// NewTree returns an empty tree (a scratch image's).
+func NewTree() *Tree { return &Tree{nodes: map[string]Node{}} }
+
+// ReadTree reads the tar headers of layers, bottom first, into a tree. Only
+// headers are read, except the content of the regular files named in keep
+// (e.g. /etc/passwd), which is kept in the node's Data.
+func ReadTree(layers []v1.Layer, keep ...string) (*Tree, error) {
+	t := NewTree()
+	for i, l := range layers {
+		if err := t.readLayer(l, keep); err != nil {
+			d, _ := l.Digest()
+			return nil, fmt.Errorf("read base layer %d (%s): %w", i, d, err)
+		}
+	}
+	return t, nil
+}
+
+// Lookup implements Beneath.
+func (t *Tree) Lookup(p string) (Kind, string, bool) {
+	n, ok := t.nodes[p]
+	return n.Kind, n.Target, ok
+}
+
+// Node returns the node at the clean absolute path p.
+func (t *Tree) Node(p string) (Node, bool) {
+	n, ok := t.nodes[p]
+	return n, ok
+}
+
+// Resolve follows symlinks in every component of p, as the kernel would.
+func (t *Tree) Resolve(p string) (string, error) { return resolveIn(t, p, true) }
+
+// Clone returns a copy of t that can be changed independently.
+func (t *Tree) Clone() *Tree {
+	c := &Tree{nodes: make(map[string]Node, len(t.nodes))}
+	for k, v := range t.nodes {
+		c.nodes[k] = v
+	}
+	return c
+}
+
+// Apply lays planned entries over the tree, as unpacking the layer would.
+func (t *Tree) Apply(entries []Entry) {
+	for _, e := range entries {
+		n := Node{Kind: e.Kind, Target: e.Target, Mode: tarMode(e), Source: e.Source, Data: e.Data}
+		if e.Kind == Hardlink {
+			n = t.nodes[e.Target]
+		}
+		t.nodes[e.Path] = n
+	}
+}
+
+// Paths returns every path in the tree, sorted.
+func (t *Tree) Paths() []string {
+	out := make([]string, 0, len(t.nodes))
+	for p := range t.nodes {
+		out = append(out, p)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// readLayer applies one layer's headers.
+func (t *Tree) readLayer(l v1.Layer, keep []string) error {
+	rc, err := l.Uncompressed()
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	tr := tar.NewReader(rc)
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if err := t.applyHeader(h, tr, keep); err != nil {
+			return err
+		}
+	}
+}
+
+// applyHeader adds, replaces or (for whiteouts) removes nodes for h.
+func (t *Tree) applyHeader(h *tar.Header, r io.Reader, keep []string) error {
+	p := path.Join("/", h.Name)
+	dir, base := path.Split(p)
+	switch {
+	case base == ".wh..wh..opq":
+		t.removeUnder(path.Clean(dir), false)
+		return nil
+	case strings.HasPrefix(base, ".wh."):
+		t.removeUnder(path.Join(dir, strings.TrimPrefix(base, ".wh.")), true)
+		return nil
+	}
+	n := Node{Mode: h.Mode & 0o7777}
+	switch h.Typeflag {
+	case tar.TypeDir:
+		n.Kind = Dir
+	case tar.TypeSymlink:
+		n.Kind, n.Target = Symlink, h.Linkname
+	case tar.TypeLink:
+		n = t.nodes[path.Join("/", h.Linkname)]
+	case tar.TypeReg:
+		n.Kind = File
+		if slices.Contains(keep, p) {
+			data, err := io.ReadAll(io.LimitReader(r, 1<<20))
+			if err != nil {
+				return err
+			}
+			n.Data = data
+		}
+	default:
+		n.Kind = File // devices and fifos: not directories, not links
+	}
+	if old, ok := t.nodes[p]; ok && old.Kind == Dir && n.Kind != Dir {
+		t.removeUnder(p, false)
+	}
+	t.nodes[p] = n
+	return nil
+}
+
+// removeUnder deletes everything below p, and p itself when self is set.
+func (t *Tree) removeUnder(p string, self bool) {
+	if self {
+		delete(t.nodes, p)
+	}
+	prefix := strings.TrimSuffix(p, "/") + "/"
+	for k := range t.nodes {
+		if strings.HasPrefix(k, prefix) {
+			delete(t.nodes, k)
+		}
+	}
+}
