@@ -1,6 +1,6 @@
 module github.com/lading-dev/lading
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/google/go-containerregistry v0.22.1
@@ -14,5 +14,6 @@ require (
 	github.com/google/go-cmp v0.7.0 // indirect
 	github.com/opencontainers/go-digest v1.0.0 // indirect
 	github.com/santhosh-tekuri/jsonschema/v5 v5.3.1 // indirect
+	golang.org/x/crypto/x509roots/fallback v0.0.0-20261030153154-30a33513ff6d // indirect
 	golang.org/x/sync v0.22.0 // indirect
 )

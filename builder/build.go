@@ -2,95 +2,121 @@ package builder
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"log/slog"
-	"slices"
-	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"golang.org/x/sync/errgroup"
 
 	"github.com/lading-dev/lading/layer"
 	"github.com/lading-dev/lading/manifest"
 )
 
-// Build runs req: it packs the added host paths into one layer, assembles
-// the image and writes every output. Outputs are written only after the
-// whole image exists, each whole or not at all.
+// Build runs req: it resolves the base, builds every platform's layers and
+// image in parallel (bounded by req.Jobs), runs the built-in image checks
+// and the host checks, and only then writes every output, each whole or not
+// at all. The result never depends on which platform finished first.
+//
+// ctx scopes the whole build, including reads of registry base layers,
+// which keep the context they were fetched with.
 func Build(ctx context.Context, req Request) (*Result, error) {
-	if req.Logger == nil {
-		req.Logger = slog.New(slog.DiscardHandler)
-	}
-	if err := req.validate(); err != nil {
+	if err := req.normalize(); err != nil {
 		return nil, err
 	}
-	img, layers, err := buildImage(ctx, req)
+	b, err := resolveBase(ctx, req)
 	if err != nil {
 		return nil, err
 	}
-	res, err := newResult(img, layers)
+	platforms, err := req.targetPlatforms(b)
 	if err != nil {
 		return nil, err
 	}
-	if err := writeOutputs(ctx, req, img, res); err != nil {
+	run := newRun(req, b)
+	if err := run.prepareBase(ctx); err != nil {
 		return nil, err
 	}
-	return res, nil
+	images, err := run.platforms(ctx, platforms)
+	if err != nil {
+		return nil, err
+	}
+	if err := runChecks(ctx, req); err != nil {
+		return nil, err
+	}
+	art, err := assemble(req, b, images)
+	if err != nil {
+		return nil, err
+	}
+	return writeAll(ctx, req, b, art, images)
 }
 
-// buildImage writes the layer and assembles the image for req.Platform.
-func buildImage(ctx context.Context, req Request) (v1.Image, []*layer.Layer, error) {
-	var layers []manifest.Layer
-	var written []*layer.Layer
-	if len(req.Adds) > 0 {
-		l, err := writeAddLayer(ctx, req)
-		if err != nil {
-			return nil, nil, err
+// targetPlatforms returns the platforms to build, sorted as the index
+// will list them.
+func (r *Request) targetPlatforms(b base) ([]v1.Platform, error) {
+	if !r.AllPlatforms {
+		return r.Platforms, nil
+	}
+	return b.platforms()
+}
+
+// platformImage is one platform's finished image and the layers lading
+// wrote for it.
+type platformImage struct {
+	platform v1.Platform
+	image    v1.Image
+	layers   []*layer.Layer
+}
+
+// platforms builds every platform, at most req.Jobs at once, into slots
+// indexed by input position. Failures are joined in input order.
+func (r *run) platforms(ctx context.Context, platforms []v1.Platform) ([]platformImage, error) {
+	out := make([]platformImage, len(platforms))
+	errs := make([]error, len(platforms))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(r.req.Jobs)
+	for i, p := range platforms {
+		g.Go(func() error {
+			out[i], errs[i] = r.platform(gctx, p)
+			return errs[i]
+		})
+	}
+	g.Wait()
+	return out, joinInOrder(ctx, errs)
+}
+
+// joinInOrder joins errs in input order, leaving out the cancellations the
+// first failure caused in its siblings.
+func joinInOrder(ctx context.Context, errs []error) error {
+	var keep []error
+	for _, err := range errs {
+		if err != nil && (ctx.Err() != nil || !errors.Is(err, context.Canceled)) {
+			keep = append(keep, err)
 		}
-		written = append(written, l)
-		layers = append(layers, manifest.Layer{Layer: l, CreatedBy: addCreatedBy(req.Adds)})
 	}
-	img, err := manifest.Build(manifest.Image{
-		Layers:      layers,
-		Platform:    req.Platform,
-		Epoch:       req.Epoch,
-		Config:      req.Config,
-		Annotations: req.Annotations,
-	})
-	if err != nil {
-		return nil, nil, fmt.Errorf("assemble image: %w", err)
-	}
-	return img, written, nil
+	return errors.Join(keep...)
 }
 
-// writeAddLayer collects every --add source into one planned layer.
-func writeAddLayer(ctx context.Context, req Request) (*layer.Layer, error) {
-	var entries []layer.Entry
-	for _, a := range req.Adds {
-		es, err := layer.Collect(a.Src, a.Dest, layer.CollectOptions{Logger: req.Logger})
-		if err != nil {
-			return nil, err
+// runChecks runs the host checks in order; the first failure stops them.
+func runChecks(ctx context.Context, req Request) error {
+	for _, c := range req.Checks {
+		if err := c.Run(ctx); err != nil {
+			return fmt.Errorf("check failed, nothing was written: %w", err)
 		}
-		entries = append(entries, es...)
 	}
-	planned, err := layer.Plan(entries)
-	if err != nil {
-		return nil, err
-	}
-	w, err := layer.NewWriter(req.WorkDir, layer.WithEpoch(req.Epoch), layer.WithCompression(req.Compression, req.Level))
-	if err != nil {
-		return nil, err
-	}
-	req.Logger.Info("packing layer", "entries", len(planned))
-	return w.Write(ctx, planned)
+	return nil
 }
 
-// addCreatedBy describes an --add layer by its image paths only: host paths
-// differ between machines and must not reach the image.
-func addCreatedBy(adds []Add) string {
-	dests := make([]string, 0, len(adds))
-	for _, a := range adds {
-		dests = append(dests, a.Dest)
+// assemble returns the single image, or an index over every platform.
+func assemble(req Request, b base, images []platformImage) (artifact, error) {
+	if len(images) == 1 {
+		return artifact{image: images[0].image}, nil
 	}
-	slices.Sort(dests)
-	return "lading build --add " + strings.Join(slices.Compact(dests), " ")
+	imgs := make([]v1.Image, len(images))
+	for i, pi := range images {
+		imgs[i] = pi.image
+	}
+	idx, err := manifest.Index(imgs, annotationsFor(req, b))
+	if err != nil {
+		return artifact{}, fmt.Errorf("assemble index: %w", err)
+	}
+	return artifact{index: idx}, nil
 }

@@ -9,37 +9,81 @@ import (
 	"github.com/lading-dev/lading/registry"
 )
 
-// writeOutputs writes img to every requested output, in order, and records
-// each in res.
-func writeOutputs(ctx context.Context, req Request, img v1.Image, res *Result) error {
+// artifact is the build's product: one image or an index.
+type artifact struct {
+	image v1.Image
+	index v1.ImageIndex
+}
+
+func (a artifact) value() registry.Artifact {
+	if a.index != nil {
+		return a.index
+	}
+	return a.image
+}
+
+// writeAll describes the build and writes every output in order.
+func writeAll(ctx context.Context, req Request, b base, art artifact, images []platformImage) (*Result, error) {
+	res, err := newResult(b, art, images)
+	if err != nil {
+		return nil, err
+	}
 	for _, o := range req.Outputs {
-		if err := writeOutput(ctx, req, img, o); err != nil {
-			return err
-		}
-		w := Written{Kind: o.Kind, Path: o.Path, Digest: res.Digest}
-		if o.Kind != DockerArchive {
-			w.Ref = req.refName(o)
+		w, err := writeOutput(ctx, req, art, images, o)
+		if err != nil {
+			return nil, fmt.Errorf("write %s %s: %w", o.Kind, o.Path, err)
 		}
 		res.Outputs = append(res.Outputs, w)
 		req.Logger.Info("wrote output", "kind", o.Kind, "path", o.Path)
 	}
-	return nil
+	return res, nil
 }
 
-func writeOutput(ctx context.Context, req Request, img v1.Image, o Output) error {
-	var err error
+// writeOutput writes one output and says what it holds.
+func writeOutput(ctx context.Context, req Request, art artifact, images []platformImage, o Output) (Written, error) {
+	a := art.value()
+	d, err := a.Digest()
+	if err != nil {
+		return Written{}, err
+	}
+	w := Written{Kind: o.Kind, Path: o.Path, Digest: d, Ref: req.refName(o)}
 	switch o.Kind {
 	case OCILayout:
-		err = registry.WriteLayout(ctx, o.Path, img, req.refName(o))
+		err = registry.WriteLayout(ctx, o.Path, a, w.Ref)
 	case OCIArchive:
-		err = registry.WriteOCIArchive(ctx, o.Path, img, req.refName(o), req.Epoch)
+		err = registry.WriteOCIArchive(ctx, o.Path, a, w.Ref, req.Epoch)
 	case DockerArchive:
-		err = registry.WriteDockerArchive(ctx, o.Path, img, req.repoTags(), req.Epoch)
+		w.Ref = ""
+		var img v1.Image
+		if img, err = dockerArchiveImage(req, images); err == nil {
+			w.Digest, err = img.Digest()
+		}
+		if err == nil {
+			err = registry.WriteDockerArchive(ctx, o.Path, img, req.repoTags(), req.Epoch)
+		}
 	default:
 		err = fmt.Errorf("unknown output kind %q", o.Kind)
 	}
-	if err != nil {
-		return fmt.Errorf("write %s %s: %w", o.Kind, o.Path, err)
+	return w, err
+}
+
+// dockerArchiveImage picks the one image a docker-archive can hold: the
+// only one, or the one for req.ArchivePlatform (default the host's).
+func dockerArchiveImage(req Request, images []platformImage) (v1.Image, error) {
+	if len(images) == 1 {
+		return images[0].image, nil
 	}
-	return nil
+	want := req.ArchivePlatform
+	if want == nil {
+		return nil, fmt.Errorf("a docker-archive holds one image; name its platform with --archive-platform")
+	}
+	var have []string
+	for _, pi := range images {
+		if pi.platform.Satisfies(*want) {
+			req.Logger.Warn("docker-archive holds one platform only", "platform", pi.platform.String())
+			return pi.image, nil
+		}
+		have = append(have, pi.platform.String())
+	}
+	return nil, fmt.Errorf("no image for platform %s to put in the docker-archive (built: %v)", want, have)
 }

@@ -1,8 +1,11 @@
 package builder
 
 import (
+	"context"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"runtime"
 	"strings"
 	"time"
 
@@ -13,10 +16,32 @@ import (
 	"github.com/lading-dev/lading/manifest"
 )
 
-// Add maps a host path into the image: a file lands at Dest, a directory's
-// contents land under Dest.
-type Add struct {
+// Layer is one layer of the image, built for every platform: host files,
+// or the output of a Producer (a Go build, a host command).
+type Layer struct {
+	Name  string
+	Files []Files
+	// Produce, when set, makes the layer's files per platform.
+	Produce Producer
+}
+
+// Producer makes a layer's content for one platform.
+type Producer interface {
+	// Produce writes the layer's files for p under dir, a fresh empty
+	// directory, and returns the host path to collect and its image path.
+	Produce(ctx context.Context, p v1.Platform, dir string) (src, dest string, err error)
+	// Describe is the layer's history line: no host paths, users or hosts.
+	Describe() string
+}
+
+// Files maps host path Src into the image: a file lands at Dest, a
+// directory's contents land under Dest.
+type Files struct {
 	Src, Dest string
+	Mode      fs.FileMode
+	ModeSet   bool
+	UID, GID  int
+	Exclude   []string
 }
 
 // OutputKind names a kind of output.
@@ -39,31 +64,61 @@ type Output struct {
 	Ref  string
 }
 
-// Request is everything one build needs. cmd fills it from flags and the
-// environment; nothing in it is read again from the outside world.
+// Request is everything one build needs. cmd fills it from flags, the spec
+// and the environment; nothing in it is read again from the outside world.
 type Request struct {
-	Adds     []Add
-	Platform v1.Platform
-	Config   manifest.Patch
-	// Annotations go on the image manifest.
+	// Base is scratch (or ""), static, oci-layout:DIR[:TAG|@DIGEST],
+	// oci-archive:FILE[:TAG], docker-archive:FILE or a registry reference.
+	Base string
+	// Fetcher pulls registry bases; nil makes a registry base an error.
+	Fetcher Fetcher
+	// Platforms to build; AllPlatforms takes every platform the base has.
+	Platforms    []v1.Platform
+	AllPlatforms bool
+	Layers       []Layer
+	Config       manifest.Patch
+	// Annotations go on every image manifest and on the index.
 	Annotations map[string]string
-	Compression layer.Compression
-	Level       int
+	// Checks run on the host after every artifact is built and before any
+	// output is written; one failing means no output.
+	Checks []Check
+	// SkipImageChecks names built-in image checks to turn off.
+	SkipImageChecks []string
+	Compression     layer.Compression
+	Level           int
 	// Epoch is the build's one time source.
 	Epoch time.Time
 	// Tags name the image: repoTags in a docker-archive, and the default
 	// ref name in layouts.
 	Tags    []string
 	Outputs []Output
-	// WorkDir holds intermediate layer files; the caller creates and
-	// removes it.
+	// ArchivePlatform picks the image a multi-platform docker-archive gets
+	// (default: the host's platform).
+	ArchivePlatform *v1.Platform
+	// Jobs bounds parallel work (default: the number of CPUs).
+	Jobs int
+	// WorkDir holds intermediate files; the caller creates and removes it.
 	WorkDir string
 	// Logger receives progress and warnings; nil discards them.
 	Logger *slog.Logger
 }
 
-// validate checks the request before any work starts.
-func (r *Request) validate() error {
+// Check is a host command run before outputs are written.
+type Check interface {
+	Run(ctx context.Context) error
+}
+
+// normalize fills defaults and checks the request before any work starts.
+func (r *Request) normalize() error {
+	if r.Logger == nil {
+		r.Logger = slog.New(slog.DiscardHandler)
+	}
+	if r.Jobs <= 0 {
+		r.Jobs = runtime.GOMAXPROCS(0)
+	}
+	if len(r.Platforms) == 0 && !r.AllPlatforms {
+		return fmt.Errorf("no platform given")
+	}
 	if len(r.Outputs) == 0 {
 		return fmt.Errorf("no output given")
 	}
@@ -79,7 +134,7 @@ func (r *Request) validate() error {
 		}
 		seen[o.Path] = true
 	}
-	return nil
+	return checkSkips(r.SkipImageChecks)
 }
 
 // refName returns the layout ref name for o.

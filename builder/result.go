@@ -4,9 +4,8 @@ import (
 	"fmt"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/types"
-
-	"github.com/lading-dev/lading/layer"
 )
 
 // Result describes what a build made and wrote; it is the --metadata-file
@@ -16,11 +15,26 @@ type Result struct {
 	MediaType types.MediaType `json:"mediaType"`
 	Size      int64           `json:"size"`
 	Platforms []string        `json:"platforms"`
-	Layers    []LayerInfo     `json:"layers"`
-	Outputs   []Written       `json:"outputs"`
+	Base      *BaseInfo       `json:"base,omitempty"`
+	// Manifests lists each platform's image manifest.
+	Manifests []ManifestInfo `json:"manifests"`
+	Outputs   []Written      `json:"outputs"`
 }
 
-// LayerInfo describes one layer lading wrote.
+// BaseInfo names the base used and its digest.
+type BaseInfo struct {
+	Name   string  `json:"name"`
+	Digest v1.Hash `json:"digest,omitzero"`
+}
+
+// ManifestInfo describes one platform's image.
+type ManifestInfo struct {
+	Platform string      `json:"platform"`
+	Digest   v1.Hash     `json:"digest"`
+	Layers   []LayerInfo `json:"layers"`
+}
+
+// LayerInfo describes one layer of an image.
 type LayerInfo struct {
 	Digest    v1.Hash         `json:"digest"`
 	DiffID    v1.Hash         `json:"diffID"`
@@ -41,31 +55,46 @@ func (w Written) Line() string {
 	return fmt.Sprintf("%s@%s", w.Path, w.Digest)
 }
 
-// newResult describes img and the layers lading wrote for it.
-func newResult(img v1.Image, layers []*layer.Layer) (*Result, error) {
-	d, err := img.Digest()
+// newResult describes the build's artifact and its images.
+func newResult(b base, art artifact, images []platformImage) (*Result, error) {
+	a := art.value()
+	desc, err := partial.Descriptor(a)
 	if err != nil {
-		return nil, fmt.Errorf("digest image: %w", err)
+		return nil, fmt.Errorf("describe image: %w", err)
 	}
-	mt, err := img.MediaType()
-	if err != nil {
-		return nil, fmt.Errorf("read media type: %w", err)
+	res := &Result{Digest: desc.Digest, MediaType: desc.MediaType, Size: desc.Size, Outputs: []Written{}}
+	if !b.builtin() || b.name == BaseStatic {
+		d, _ := b.digest()
+		res.Base = &BaseInfo{Name: b.name, Digest: d}
 	}
-	size, err := img.Size()
-	if err != nil {
-		return nil, fmt.Errorf("size image: %w", err)
-	}
-	cf, err := img.ConfigFile()
-	if err != nil {
-		return nil, fmt.Errorf("read config: %w", err)
-	}
-	res := &Result{Digest: d, MediaType: mt, Size: size, Platforms: []string{cf.Platform().String()}, Layers: []LayerInfo{}}
-	for _, l := range layers {
-		d, _ := l.Digest()
-		diff, _ := l.DiffID()
-		size, _ := l.Size()
-		mt, _ := l.MediaType()
-		res.Layers = append(res.Layers, LayerInfo{Digest: d, DiffID: diff, Size: size, MediaType: mt})
+	for _, pi := range images {
+		mi, err := describeImage(pi)
+		if err != nil {
+			return nil, err
+		}
+		res.Platforms = append(res.Platforms, mi.Platform)
+		res.Manifests = append(res.Manifests, mi)
 	}
 	return res, nil
+}
+
+// describeImage lists one platform image's digest and every layer.
+func describeImage(pi platformImage) (ManifestInfo, error) {
+	d, err := pi.image.Digest()
+	if err != nil {
+		return ManifestInfo{}, fmt.Errorf("digest image: %w", err)
+	}
+	m, err := pi.image.Manifest()
+	if err != nil {
+		return ManifestInfo{}, fmt.Errorf("read manifest: %w", err)
+	}
+	cf, err := pi.image.ConfigFile()
+	if err != nil {
+		return ManifestInfo{}, fmt.Errorf("read config: %w", err)
+	}
+	mi := ManifestInfo{Platform: pi.platform.String(), Digest: d, Layers: []LayerInfo{}}
+	for i, l := range m.Layers {
+		mi.Layers = append(mi.Layers, LayerInfo{Digest: l.Digest, DiffID: cf.RootFS.DiffIDs[i], Size: l.Size, MediaType: l.MediaType})
+	}
+	return mi, nil
 }

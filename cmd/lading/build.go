@@ -24,7 +24,9 @@ type buildFlags struct {
 	adds, envs, labels, annotations []string
 	exposes, volumes, tags          []string
 	layouts, ociArchives, dockers   []string
-	base, platform                  string
+	base, archivePlatform           string
+	platforms, skipChecks           []string
+	jobs                            int
 	entrypoint, cmd                 string
 	workdir, user, stopSignal       string
 	compression                     string

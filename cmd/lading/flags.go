@@ -9,8 +9,11 @@ func (f *buildFlags) flagSet() *pflag.FlagSet {
 	fs := pflag.NewFlagSet("lading build", pflag.ContinueOnError)
 	fs.SortFlags = false
 	fs.StringArrayVar(&f.adds, "add", nil, "add host path SRC at image path DEST; a directory's contents land under DEST (repeatable)\n  e.g. --add ./bin/app:/usr/local/bin/app --add ./static:/srv/static")
-	fs.StringVar(&f.base, "base", "scratch", "base image; only scratch (an empty image) is supported by this command\n  e.g. --base scratch")
-	fs.StringVar(&f.platform, "platform", defaultPlatform(), "target platform os/arch[/variant]\n  e.g. --platform linux/arm64")
+	fs.StringVar(&f.base, "base", "scratch", "base image: scratch, static (built-in distroless-style), oci-layout:DIR[:TAG|@DIGEST],\n  oci-archive:FILE[:TAG], docker-archive:FILE or a registry reference\n  e.g. --base static")
+	fs.StringArrayVar(&f.platforms, "platform", []string{defaultPlatform()}, "target platform os/arch[/variant]; several (repeated or comma-separated) build an index\n  e.g. --platform linux/amd64,linux/arm64")
+	fs.StringVar(&f.archivePlatform, "archive-platform", "", "the platform a multi-platform build's --docker-archive holds (default: the host's)\n  e.g. --archive-platform linux/arm64")
+	fs.StringArrayVar(&f.skipChecks, "skip-image-checks", nil, "turn off a built-in image check: entrypoint, elf-arch, user, base-symlink (repeatable)\n  e.g. --skip-image-checks entrypoint")
+	fs.IntVarP(&f.jobs, "jobs", "j", 0, "parallel jobs: platforms and layers built at once (default: number of CPUs)\n  e.g. -j 2")
 	fs.StringVar(&f.entrypoint, "entrypoint", "", "entrypoint: a JSON array, or one path\n  e.g. --entrypoint '[\"/app\",\"serve\"]' or --entrypoint /app")
 	fs.StringVar(&f.cmd, "cmd", "", "default arguments: a JSON array, or one path\n  e.g. --cmd '[\"--port\",\"8080\"]'")
 	fs.StringArrayVar(&f.envs, "env", nil, "environment variable K=V (repeatable)\n  e.g. --env PORT=8080")

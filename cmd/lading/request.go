@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/pflag"
 
 	"github.com/lading-dev/lading/builder"
@@ -27,16 +28,23 @@ func defaultPlatform() string {
 
 // request converts the parsed flags into a builder.Request, once.
 func (f *buildFlags) request(ctx context.Context, fs *pflag.FlagSet, e env, logger *slog.Logger) (builder.Request, error) {
-	req := builder.Request{Tags: f.tags, Logger: logger}
+	req := builder.Request{Tags: f.tags, Logger: logger, Base: f.base, Jobs: f.jobs, SkipImageChecks: f.skipChecks}
 	var err error
-	if f.base != "scratch" {
-		return req, usagef("--base %q: lading build supports the scratch base", f.base)
+	for _, c := range f.skipChecks {
+		logger.Warn("built-in image check turned off", "check", c)
 	}
-	if req.Platform, err = manifest.ParsePlatform(f.platform); err != nil {
-		return req, usageError{fmt.Errorf("--platform: %w", err)}
-	}
-	if req.Adds, err = parseAdds(f.adds); err != nil {
+	if req.Platforms, err = parsePlatforms(f.platforms); err != nil {
 		return req, err
+	}
+	if req.ArchivePlatform, err = archivePlatform(f.archivePlatform); err != nil {
+		return req, err
+	}
+	adds, err := parseAdds(f.adds)
+	if err != nil {
+		return req, err
+	}
+	if len(adds) > 0 {
+		req.Layers = append(req.Layers, builder.Layer{Name: "add", Files: adds})
 	}
 	if req.Config, err = f.patch(); err != nil {
 		return req, err
@@ -67,16 +75,44 @@ func (f *buildFlags) request(ctx context.Context, fs *pflag.FlagSet, e env, logg
 	return req, nil
 }
 
+// parsePlatforms parses --platform values, each one or a comma list.
+func parsePlatforms(values []string) ([]v1.Platform, error) {
+	var out []v1.Platform
+	for _, v := range values {
+		for _, s := range strings.Split(v, ",") {
+			p, err := manifest.ParsePlatform(strings.TrimSpace(s))
+			if err != nil {
+				return nil, usageError{fmt.Errorf("--platform: %w", err)}
+			}
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// archivePlatform is the platform a multi-platform docker-archive holds:
+// the flag's, else the host's.
+func archivePlatform(v string) (*v1.Platform, error) {
+	if v == "" {
+		v = defaultPlatform()
+	}
+	p, err := manifest.ParsePlatform(v)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--archive-platform: %w", err)}
+	}
+	return &p, nil
+}
+
 // parseAdds parses --add SRC:DEST values. DEST is absolute, so the split
 // is at the last ":/" and SRC may itself contain colons.
-func parseAdds(values []string) ([]builder.Add, error) {
-	out := make([]builder.Add, 0, len(values))
+func parseAdds(values []string) ([]builder.Files, error) {
+	out := make([]builder.Files, 0, len(values))
 	for _, v := range values {
 		i := strings.LastIndex(v, ":/")
 		if i <= 0 {
 			return nil, usagef("--add %q: want SRC:DEST with an absolute DEST, e.g. ./bin/app:/usr/local/bin/app", v)
 		}
-		out = append(out, builder.Add{Src: v[:i], Dest: v[i+1:]})
+		out = append(out, builder.Files{Src: v[:i], Dest: v[i+1:]})
 	}
 	return out, nil
 }

@@ -1,0 +1,155 @@
+package builder
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/partial"
+
+	"github.com/lading-dev/lading/registry"
+)
+
+// Fetcher resolves a registry reference to an image or index. cmd passes
+// the registry client here, so bases are pulled with the same credentials
+// and TLS settings pushes use.
+type Fetcher interface {
+	Fetch(ctx context.Context, ref string) (registry.Artifact, error)
+}
+
+// Built-in base names.
+const (
+	BaseScratch = "scratch"
+	BaseStatic  = "static"
+)
+
+// base is a resolved base: nothing (scratch), the built-in static base, or
+// an image or index from a layout, archive or registry.
+type base struct {
+	name     string            // as the user wrote it
+	artifact registry.Artifact // nil for built-ins
+	// refName is what the base.name annotation says: the registry
+	// reference, or a local base's TAG; never a host path, which would
+	// differ between checkouts.
+	refName string
+}
+
+// resolveBase opens the base req names. ctx scopes any registry fetch, and
+// must live as long as the build: ggcr's remote layers keep it.
+func resolveBase(ctx context.Context, req Request) (base, error) {
+	b := base{name: req.Base}
+	var err error
+	switch kind, rest, _ := strings.Cut(req.Base, ":"); {
+	case req.Base == "" || req.Base == BaseScratch:
+		b.name = BaseScratch
+	case req.Base == BaseStatic:
+	case kind == "oci-layout":
+		dir, sel := splitSelector(rest)
+		b.artifact, err = registry.OpenLayout(dir, sel)
+		b.refName = strings.TrimPrefix(sel, "@")
+	case kind == "oci-archive":
+		file, sel := splitSelector(rest)
+		b.artifact, err = registry.OpenOCIArchive(ctx, file, sel, req.WorkDir)
+		b.refName = strings.TrimPrefix(sel, "@")
+	case kind == "docker-archive":
+		b.artifact, err = registry.OpenDockerArchive(rest)
+	case req.Fetcher == nil:
+		err = fmt.Errorf("no registry client configured")
+	default:
+		b.artifact, err = req.Fetcher.Fetch(ctx, req.Base)
+		b.refName = req.Base
+	}
+	if err != nil {
+		return b, fmt.Errorf("resolve base %s: %w", req.Base, err)
+	}
+	return b, nil
+}
+
+// splitSelector splits "PATH[:TAG|@DIGEST]" into PATH and ":TAG" → "TAG"
+// or "@sha256:…" kept with its @.
+func splitSelector(s string) (string, string) {
+	if i := strings.LastIndex(s, "@sha256:"); i >= 0 {
+		return s[:i], s[i:]
+	}
+	if i := strings.LastIndex(s, ":"); i >= 0 && !strings.Contains(s[i+1:], "/") {
+		return s[:i], s[i+1:]
+	}
+	return s, ""
+}
+
+// builtin reports whether the base is scratch or static (no artifact).
+func (b base) builtin() bool { return b.artifact == nil }
+
+// platforms lists the platforms a base index offers, for `platforms: all`.
+func (b base) platforms() ([]v1.Platform, error) {
+	idx, ok := b.artifact.(v1.ImageIndex)
+	if !ok {
+		return nil, fmt.Errorf("platforms: all needs a multi-platform base; %s is a single image, so name the platforms", b.name)
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return nil, fmt.Errorf("read base index %s: %w", b.name, err)
+	}
+	var out []v1.Platform
+	for _, m := range im.Manifests {
+		if m.Platform != nil && m.Platform.OS != "unknown" {
+			out = append(out, *m.Platform)
+		}
+	}
+	return out, nil
+}
+
+// image returns the base image for p: nil for built-ins, the image itself
+// (whatever its platform) for a single-image base, or the index entry that
+// matches p, with an error listing what the index has when none does.
+func (b base) image(p v1.Platform) (v1.Image, error) {
+	switch a := b.artifact.(type) {
+	case nil:
+		return nil, nil
+	case v1.Image:
+		return a, checkImagePlatform(b.name, a, p)
+	case v1.ImageIndex:
+		return pickPlatform(b.name, a, p)
+	}
+	return nil, fmt.Errorf("base %s is neither an image nor an index", b.name)
+}
+
+func pickPlatform(name string, idx v1.ImageIndex, p v1.Platform) (v1.Image, error) {
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return nil, fmt.Errorf("read base index %s: %w", name, err)
+	}
+	var have []string
+	for _, m := range im.Manifests {
+		if m.Platform == nil {
+			continue
+		}
+		if m.Platform.Satisfies(p) {
+			return idx.Image(m.Digest)
+		}
+		have = append(have, m.Platform.String())
+	}
+	return nil, fmt.Errorf("base %s has no image for platform %s (it has: %s)", name, p, strings.Join(have, ", "))
+}
+
+// digest returns the base's digest, for annotations and metadata.
+func (b base) digest() (v1.Hash, error) {
+	if b.builtin() {
+		return v1.Hash{}, nil
+	}
+	return partial.Digest(b.artifact)
+}
+
+// checkImagePlatform rejects a single-image base built for another
+// platform than p (an image with no platform in its config passes).
+func checkImagePlatform(name string, img v1.Image, p v1.Platform) error {
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return fmt.Errorf("read base config %s: %w", name, err)
+	}
+	if have := cf.Platform(); have != nil && have.OS != "" && !have.Satisfies(p) {
+		return fmt.Errorf("base %s is a single image for %s; it cannot serve platform %s", name, have, p)
+	}
+	return nil
+}
