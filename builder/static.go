@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/pem"
-	"io/fs"
 	"fmt"
+	"io/fs"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
