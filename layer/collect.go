@@ -28,6 +28,10 @@ type CollectOptions struct {
 	// Exclude lists .dockerignore patterns, matched against paths relative
 	// to the source directory.
 	Exclude []string
+	// FollowSymlinks stores what each symlink points to instead of the
+	// link. A link that resolves outside the source root is an error
+	// naming it, as is a directory link that loops.
+	FollowSymlinks bool
 	// Logger receives warnings; nil discards them.
 	Logger *slog.Logger
 }
@@ -45,7 +49,13 @@ func Collect(src, dest string, opts CollectOptions) ([]Entry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parse exclude patterns for %s: %w", src, err)
 	}
-	c := collector{src: src, dest: dest, opts: opts, pm: pm}
+	c := &collector{src: src, dest: dest, opts: opts, pm: pm}
+	if opts.FollowSymlinks {
+		if c.root, err = filepath.EvalSymlinks(src); err != nil {
+			return nil, fmt.Errorf("resolve %s: %w", src, unwrapPathError(err))
+		}
+		c.chain = map[string]bool{c.root: true}
+	}
 	if err := filepath.WalkDir(src, c.visit); err != nil {
 		return nil, err
 	}
@@ -57,6 +67,10 @@ type collector struct {
 	opts      CollectOptions
 	pm        *patternmatcher.PatternMatcher
 	entries   []Entry
+	// root is src with symlinks resolved and chain the real directories
+	// being walked, when following symlinks.
+	root  string
+	chain map[string]bool
 }
 
 // visit is the WalkDir callback: it skips excluded paths and records the rest.
@@ -83,6 +97,9 @@ func (c *collector) visit(p string, d fs.DirEntry, walkErr error) error {
 	info, err := os.Lstat(p)
 	if err != nil {
 		return fmt.Errorf("stat %s: %w", p, unwrapPathError(err))
+	}
+	if c.opts.FollowSymlinks && info.Mode()&fs.ModeSymlink != 0 {
+		return c.follow(p, rel)
 	}
 	e, err := c.entry(p, rel, info)
 	if err != nil {

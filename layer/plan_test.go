@@ -149,3 +149,32 @@ func must(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+func TestCollectFollowSymlinks(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	write(t, filepath.Join(src, "real", "f.txt"), "content", 0o644)
+	must(t, os.Symlink("real", filepath.Join(src, "alias")))
+	must(t, os.Symlink("real/f.txt", filepath.Join(src, "f-link")))
+	entries, err := Collect(src, "/app", CollectOptions{FollowSymlinks: true})
+	must(t, err)
+	got := map[string]Kind{}
+	for _, e := range entries {
+		got[e.Path] = e.Kind
+	}
+	if got["/app/alias/f.txt"] != File || got["/app/f-link"] != File || got["/app/alias"] != Dir {
+		t.Fatalf("followed entries = %v", got)
+	}
+
+	write(t, filepath.Join(dir, "secret"), "x", 0o644)
+	must(t, os.Symlink("../secret", filepath.Join(src, "escape")))
+	_, err = Collect(src, "/app", CollectOptions{FollowSymlinks: true})
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(src, "escape")) || !strings.Contains(err.Error(), "outside") {
+		t.Fatalf("Collect error = %v, want the escaping link named", err)
+	}
+	must(t, os.Remove(filepath.Join(src, "escape")))
+	must(t, os.Symlink("..", filepath.Join(src, "real", "up")))
+	if _, err := Collect(src, "/app", CollectOptions{FollowSymlinks: true}); err == nil || !strings.Contains(err.Error(), "loops") {
+		t.Fatalf("Collect error = %v, want a loop error", err)
+	}
+}
