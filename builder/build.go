@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"golang.org/x/sync/errgroup"
@@ -114,7 +115,9 @@ func assemble(req Request, b base, images []platformImage) (artifact, error) {
 	for i, pi := range images {
 		imgs[i] = pi.image
 	}
-	idx, err := manifest.Index(imgs, annotationsFor(req, b))
+	anns := annotationsFor(req, b)
+	anns[manifest.AnnotationCreated] = req.Epoch.UTC().Truncate(time.Second).Format(time.RFC3339)
+	idx, err := manifest.Index(imgs, anns)
 	if err != nil {
 		return artifact{}, fmt.Errorf("assemble index: %w", err)
 	}
