@@ -20,17 +20,10 @@ var baseFiles = []string{"/etc/passwd", "/etc/group"}
 // treeCache holds base file trees by base image digest, so platforms that
 // share a base (and the static base) read its headers once per build.
 type treeCache struct {
-	mu    sync.Mutex
-	trees map[v1.Hash]*onceTree
+	trees onceMap[v1.Hash, *layer.Tree]
 }
 
-type onceTree struct {
-	once sync.Once
-	tree *layer.Tree
-	err  error
-}
-
-func newTreeCache() *treeCache { return &treeCache{trees: map[v1.Hash]*onceTree{}} }
+func newTreeCache() *treeCache { return &treeCache{} }
 
 // get returns img's file tree (empty for a nil image).
 func (c *treeCache) get(img v1.Image) (*layer.Tree, error) {
@@ -41,42 +34,26 @@ func (c *treeCache) get(img v1.Image) (*layer.Tree, error) {
 	if err != nil {
 		return nil, fmt.Errorf("digest base image: %w", err)
 	}
-	c.mu.Lock()
-	t, ok := c.trees[d]
-	if !ok {
-		t = &onceTree{}
-		c.trees[d] = t
-	}
-	c.mu.Unlock()
-	t.once.Do(func() {
+	return c.trees.do(d, func() (*layer.Tree, error) {
 		layers, err := img.Layers()
 		if err != nil {
-			t.err = fmt.Errorf("list base layers: %w", err)
-			return
+			return nil, fmt.Errorf("list base layers: %w", err)
 		}
-		t.tree, t.err = layer.ReadTree(layers, baseFiles...)
+		return layer.ReadTree(layers, baseFiles...)
 	})
-	return t.tree, t.err
 }
 
 // layerMemo writes each distinct planned entry list once per build: a
 // files layer that plans the same on every platform is packed once.
 type layerMemo struct {
-	w     *layer.Writer
-	err   error
-	mu    sync.Mutex
-	calls map[string]*onceLayer
-}
-
-type onceLayer struct {
-	once  sync.Once
-	layer *layer.Layer
-	err   error
+	w      *layer.Writer
+	err    error
+	layers onceMap[string, *layer.Layer]
 }
 
 func newLayerMemo(req Request) *layerMemo {
 	w, err := layer.NewWriter(req.WorkDir, layer.WithEpoch(req.Epoch), layer.WithCompression(req.Compression, req.Level))
-	return &layerMemo{w: w, err: err, calls: map[string]*onceLayer{}}
+	return &layerMemo{w: w, err: err}
 }
 
 // write returns the layer for planned, writing it on first use.
@@ -84,16 +61,37 @@ func (m *layerMemo) write(ctx context.Context, planned []layer.Entry) (*layer.La
 	if m.err != nil {
 		return nil, m.err
 	}
-	key := entriesKey(planned)
-	m.mu.Lock()
-	c, ok := m.calls[key]
-	if !ok {
-		c = &onceLayer{}
-		m.calls[key] = c
+	return m.layers.do(entriesKey(planned), func() (*layer.Layer, error) {
+		return m.w.Write(ctx, planned)
+	})
+}
+
+// onceMap computes each key's value once; concurrent callers of the same
+// key wait for the first and share its result (and error).
+type onceMap[K comparable, V any] struct {
+	mu sync.Mutex
+	m  map[K]*onceValue[V]
+}
+
+type onceValue[V any] struct {
+	once sync.Once
+	v    V
+	err  error
+}
+
+func (o *onceMap[K, V]) do(k K, fn func() (V, error)) (V, error) {
+	o.mu.Lock()
+	if o.m == nil {
+		o.m = map[K]*onceValue[V]{}
 	}
-	m.mu.Unlock()
-	c.once.Do(func() { c.layer, c.err = m.w.Write(ctx, planned) })
-	return c.layer, c.err
+	c, ok := o.m[k]
+	if !ok {
+		c = &onceValue[V]{}
+		o.m[k] = c
+	}
+	o.mu.Unlock()
+	c.once.Do(func() { c.v, c.err = fn() })
+	return c.v, c.err
 }
 
 // entriesKey identifies a planned entry list by everything that reaches
