@@ -54,10 +54,9 @@ func resolveBase(ctx context.Context, req Request) (base, error) {
 		b.refName = strings.TrimPrefix(sel, "@")
 	case kind == "docker-archive":
 		b.artifact, err = registry.OpenDockerArchive(rest)
-	case req.Fetcher == nil:
-		err = fmt.Errorf("no registry client configured")
 	default:
-		b.artifact, err = req.Fetcher.Fetch(ctx, req.Base)
+		f := &pinnedFetcher{next: req.Fetcher, lock: req.Lock, cache: req.Cache, logger: req.Logger}
+		b.artifact, err = f.Fetch(ctx, req.Base)
 		b.refName = req.Base
 	}
 	if err != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/lading-dev/lading/layer"
 	"github.com/lading-dev/lading/manifest"
+	"github.com/lading-dev/lading/registry"
 )
 
 // Layer is one layer of the image, built for every platform: host files,
@@ -70,8 +71,13 @@ type Request struct {
 	// Base is scratch (or ""), static, oci-layout:DIR[:TAG|@DIGEST],
 	// oci-archive:FILE[:TAG], docker-archive:FILE or a registry reference.
 	Base string
-	// Fetcher pulls registry bases; nil makes a registry base an error.
+	// Fetcher pulls registry bases; nil makes a registry base that is not
+	// in Cache an error.
 	Fetcher Fetcher
+	// Lock pins registry base tags to digests; nil pins nothing.
+	Lock *Lock
+	// Cache keeps digest-pinned registry bases; nil caches nothing.
+	Cache *registry.Cache
 	// Platforms to build; AllPlatforms takes every platform the base has.
 	Platforms    []v1.Platform
 	AllPlatforms bool
