@@ -74,8 +74,10 @@ func updateLayout(ctx context.Context, dir string, a Artifact, refName string) e
 		return err
 	}
 	blobDir := filepath.Join(dir, "blobs", "sha256")
-	if err := os.MkdirAll(blobDir, 0o755); err != nil {
-		return fmt.Errorf("create %s: %w", blobDir, err)
+	for _, d := range []string{filepath.Dir(blobDir), blobDir} {
+		if err := ensureDir(d); err != nil {
+			return err
+		}
 	}
 	for _, b := range blobs {
 		if err := ctx.Err(); err != nil {
@@ -155,4 +157,20 @@ func writeString(s string) func(io.Writer) error {
 		_, err := io.WriteString(w, s)
 		return err
 	}
+}
+
+// ensureDir creates dir with mode 0755 whatever the umask, so a layout is
+// readable by whoever can read its index.json; an existing dir is kept.
+func ensureDir(dir string) error {
+	err := os.Mkdir(dir, 0o755)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err == nil {
+		err = os.Chmod(dir, 0o755)
+	}
+	if err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	return nil
 }
