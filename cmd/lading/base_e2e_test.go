@@ -1,0 +1,155 @@
+package main
+
+import (
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/validate"
+)
+
+// baseEnv is the variable every test base sets, so a test can see that an
+// image built on it inherits the base's config.
+const baseEnv = "BASE_ENV=from-base"
+
+// layoutImage is one image of an OCI layout, as the tests compare them.
+type layoutImage struct {
+	platform    string // os/arch[/variant], from the config
+	digest      string
+	layers      []string
+	config      *v1.ConfigFile
+	annotations map[string]string
+}
+
+// testBase is a base image the tests made with lading: its index digest and
+// its images, read from the layout written beside the archive.
+type testBase struct {
+	archive, layout, digest string
+	images                  []layoutImage
+}
+
+// makeArchiveBase builds a multi-platform base for platforms (a comma
+// list) into dir: static plus a marker layer, with baseEnv set, written
+// both as an oci-archive (ref v1) and an OCI layout (ref v1), which the
+// one build gives the same index digest.
+func makeArchiveBase(t *testing.T, dir, platforms string) testBase {
+	t.Helper()
+	b := testBase{archive: filepath.Join(dir, "base.oci.tar"), layout: filepath.Join(dir, "base-layout")}
+	marker := filepath.Join(dir, "base-in", "marker")
+	putFile(t, marker, "made by makeArchiveBase\n")
+	cmd := exec.Command(ladingBinary(t), "build", "--base", "static", "--platform", platforms,
+		"--add", marker+":/etc/base-marker", "--env", baseEnv, "--source-date-epoch", strconv.Itoa(e2eEpoch),
+		"--oci-archive", b.archive+":v1", "--oci-layout", b.layout+":v1")
+	cmd.Env = childEnv()
+	digests := resultDigests(t, runCmd(t, cmd))
+	b.digest, b.images = readLayout(t, b.layout)
+	if len(digests) != 2 || digests[0] != b.digest || digests[1] != b.digest {
+		t.Fatalf("base build printed %v, want the layout's digest %s twice", digests, b.digest)
+	}
+	return b
+}
+
+// readLayout validates every image of the OCI layout at dir (blobs against
+// their digests, configs against their diffIDs) and returns the digest of
+// its one top-level entry and its images: that entry, or the images of
+// the index it is, in index order.
+func readLayout(t *testing.T, dir string) (string, []layoutImage) {
+	t.Helper()
+	top, err := layout.ImageIndexFromPath(dir)
+	noErr(t, err)
+	im, err := top.IndexManifest()
+	noErr(t, err)
+	if len(im.Manifests) != 1 {
+		t.Fatalf("%s/index.json lists %d entries, want 1", dir, len(im.Manifests))
+	}
+	d := im.Manifests[0]
+	if !d.MediaType.IsIndex() {
+		img, err := top.Image(d.Digest)
+		noErr(t, err)
+		return d.Digest.String(), []layoutImage{describeImage(t, img)}
+	}
+	idx, err := top.ImageIndex(d.Digest)
+	noErr(t, err)
+	noErr(t, validate.Index(idx))
+	m, err := idx.IndexManifest()
+	noErr(t, err)
+	var out []layoutImage
+	for _, e := range m.Manifests {
+		img, err := idx.Image(e.Digest)
+		noErr(t, err)
+		li := describeImage(t, img)
+		if e.Platform == nil || e.Platform.String() != li.platform {
+			t.Errorf("%s: index entry %s has platform %v, its config says %s", dir, e.Digest, e.Platform, li.platform)
+		}
+		out = append(out, li)
+	}
+	return d.Digest.String(), out
+}
+
+// describeImage validates img and reads what layoutImage holds.
+func describeImage(t *testing.T, img v1.Image) layoutImage {
+	t.Helper()
+	noErr(t, validate.Image(img))
+	digest, err := img.Digest()
+	noErr(t, err)
+	m, err := img.Manifest()
+	noErr(t, err)
+	cfg, err := img.ConfigFile()
+	noErr(t, err)
+	li := layoutImage{digest: digest.String(), config: cfg, annotations: m.Annotations}
+	li.platform = cfg.Platform().String()
+	for _, l := range m.Layers {
+		li.layers = append(li.layers, l.Digest.String())
+	}
+	return li
+}
+
+// checkOnBase: images are one per platform in want, in that order, each
+// built on base's image for its platform: the base's layers first, byte
+// for byte, then exactly one of lading's; the base's env (baseEnv) and
+// user kept, env added; the base digest annotated.
+func checkOnBase(t *testing.T, base testBase, images []layoutImage, want []string, env string) {
+	t.Helper()
+	var got []string
+	for _, img := range images {
+		got = append(got, img.platform)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("images for %v, want %v", got, want)
+	}
+	for _, img := range images {
+		i := slices.IndexFunc(base.images, func(b layoutImage) bool { return b.platform == img.platform })
+		if i < 0 {
+			t.Errorf("%s: the base has no image for this platform", img.platform)
+			continue
+		}
+		checkOnBaseImage(t, base.digest, base.images[i], img, env)
+	}
+}
+
+func checkOnBaseImage(t *testing.T, baseIndex string, base, img layoutImage, env string) {
+	t.Helper()
+	p := img.platform
+	if len(img.layers) != len(base.layers)+1 || !slices.Equal(img.layers[:len(base.layers)], base.layers) {
+		t.Errorf("%s: layers %v, want the base's %v then one more", p, img.layers, base.layers)
+	}
+	for _, kv := range []string{baseEnv, env} {
+		if !slices.Contains(img.config.Config.Env, kv) {
+			t.Errorf("%s: env %v lacks %s", p, img.config.Config.Env, kv)
+		}
+	}
+	if img.config.Config.User != base.config.Config.User || base.config.Config.User == "" {
+		t.Errorf("%s: user %q, want the base's %q", p, img.config.Config.User, base.config.Config.User)
+	}
+	if got := img.annotations["org.opencontainers.image.base.digest"]; got != baseIndex && got != base.digest {
+		t.Errorf("%s: base.digest annotation %q, want the base index %s or its image %s", p, got, baseIndex, base.digest)
+	}
+	if strings.Contains(img.annotations["org.opencontainers.image.base.name"], "/tmp/") {
+		t.Errorf("%s: base.name annotation %q records a host path", p, img.annotations["org.opencontainers.image.base.name"])
+	}
+}
