@@ -24,6 +24,7 @@ type layoutImage struct {
 	layers      []string
 	config      *v1.ConfigFile
 	annotations map[string]string
+	image       v1.Image
 }
 
 // testBase is a base image the tests made with lading: its index digest and
@@ -101,7 +102,7 @@ func describeImage(t *testing.T, img v1.Image) layoutImage {
 	noErr(t, err)
 	cfg, err := img.ConfigFile()
 	noErr(t, err)
-	li := layoutImage{digest: digest.String(), config: cfg, annotations: m.Annotations}
+	li := layoutImage{digest: digest.String(), config: cfg, annotations: m.Annotations, image: img}
 	li.platform = cfg.Platform().String()
 	for _, l := range m.Layers {
 		li.layers = append(li.layers, l.Digest.String())
