@@ -1,0 +1,211 @@
+package layer
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// The benchmarks pack one generated tree of about benchTreeSize bytes of mixed
+// content (half random, half word-like text; a few big files, a few dozen
+// medium ones and thousands of small ones of varying sizes), so compressors
+// see both incompressible and compressible input, and tar framing is a
+// realistic share of the work. Issue 3 asks the writer to reach at least 90%
+// of the throughput of the baseline: the same pinned compressor plus one
+// sha256 over the same tar bytes, with no tar framing, no diffID hash and no
+// file to write. Performance is measured here, never asserted: see
+// docs/performance.md and `just bench`.
+
+const benchTreeSize = 256 << 20
+
+// benchFiles lays out the tree: count files of about size bytes each.
+var benchFiles = []struct{ count, size int }{
+	{4, 32 << 20},    // 128 MiB in big files
+	{64, 1 << 20},    // 64 MiB in medium files
+	{4096, 16 << 10}, // 64 MiB in small files, 512 B to 32 KiB
+}
+
+var benchCompressions = []Compression{Gzip, Zstd, None}
+
+// BenchmarkWriter measures Writer.Write over the generated tree, in tar bytes
+// per second (the MB/s column).
+func BenchmarkWriter(b *testing.B) {
+	fx := newBenchFixture(b)
+	for _, c := range benchCompressions {
+		b.Run(string(c), func(b *testing.B) {
+			b.SetBytes(fx.tarSize)
+			for b.Loop() {
+				fx.write(b, c)
+			}
+		})
+	}
+}
+
+// BenchmarkBaseline measures the pinned compressor plus one sha256 over the
+// tar stream BenchmarkWriter produces, read back from a file.
+func BenchmarkBaseline(b *testing.B) {
+	fx := newBenchFixture(b)
+	for _, c := range benchCompressions {
+		b.Run(string(c), func(b *testing.B) {
+			b.SetBytes(fx.tarSize)
+			for b.Loop() {
+				fx.baseline(b, c)
+			}
+		})
+	}
+}
+
+// BenchmarkWriterVsBaseline alternates one writer run and one baseline run
+// per iteration, so both see the same machine load, and reports both
+// throughputs and the writer's share of the baseline in percent. This is the
+// figure issue 3 asks for (at least 90 for gzip); ns/op is the pair's time.
+func BenchmarkWriterVsBaseline(b *testing.B) {
+	fx := newBenchFixture(b)
+	for _, c := range benchCompressions {
+		b.Run(string(c), func(b *testing.B) {
+			var writer, base time.Duration
+			for b.Loop() {
+				writer += timed(func() { fx.write(b, c) })
+				base += timed(func() { fx.baseline(b, c) })
+			}
+			wMBs, bMBs := fx.mbps(writer, b.N), fx.mbps(base, b.N)
+			b.ReportMetric(wMBs, "writer-MB/s")
+			b.ReportMetric(bMBs, "baseline-MB/s")
+			b.ReportMetric(100*wMBs/bMBs, "%-of-baseline")
+		})
+	}
+}
+
+func timed(f func()) time.Duration {
+	start := time.Now()
+	f()
+	return time.Since(start)
+}
+
+// benchFixture is a generated tree, its planned entries and its tar stream.
+type benchFixture struct {
+	entries []Entry
+	tarPath string
+	tarSize int64
+	outDir  string
+	buf     []byte
+}
+
+func newBenchFixture(b *testing.B) *benchFixture {
+	b.Helper()
+	root := b.TempDir()
+	tree := filepath.Join(root, "tree")
+	mustB(b, genBenchTree(tree))
+	entries, err := Collect(tree, "/data", CollectOptions{})
+	mustB(b, err)
+	entries, err = Plan(entries)
+	mustB(b, err)
+	fx := &benchFixture{entries: entries, outDir: root, buf: make([]byte, 256<<10)}
+	l := fx.writeLayer(b, None)
+	fx.tarPath, fx.tarSize = l.Path(), l.uncompressedSize
+	return fx
+}
+
+func (fx *benchFixture) writeLayer(b *testing.B, c Compression) *Layer {
+	b.Helper()
+	w, err := NewWriter(fx.outDir, WithCompression(c, 0))
+	mustB(b, err)
+	l, err := w.Write(context.Background(), fx.entries)
+	mustB(b, err)
+	return l
+}
+
+// write is one timed writer run; removing its output is not timed.
+func (fx *benchFixture) write(b *testing.B, c Compression) {
+	l := fx.writeLayer(b, c)
+	b.StopTimer()
+	if l.Path() != fx.tarPath {
+		mustB(b, os.Remove(l.Path()))
+	}
+	b.StartTimer()
+}
+
+// baseline compresses the tar stream with c's pinned settings and hashes the
+// compressed bytes, the least work that yields a layer blob and its digest.
+func (fx *benchFixture) baseline(b *testing.B, c Compression) {
+	f, err := os.Open(fx.tarPath)
+	mustB(b, err)
+	defer f.Close()
+	h := sha256.New()
+	comp, err := c.newCompressor(h, 0)
+	mustB(b, err)
+	_, err = io.CopyBuffer(comp, f, fx.buf)
+	mustB(b, err)
+	mustB(b, comp.Close())
+	h.Sum(nil)
+}
+
+func (fx *benchFixture) mbps(d time.Duration, n int) float64 {
+	return float64(fx.tarSize) * float64(n) / 1e6 / d.Seconds()
+}
+
+// genBenchTree writes the benchmark tree under dir. Content is seeded, so
+// every run packs the same bytes.
+func genBenchTree(dir string) error {
+	rng := rand.New(rand.NewPCG(3, 3))
+	for g, spec := range benchFiles {
+		for i := range spec.count {
+			size := spec.size
+			if spec.size < 1<<20 {
+				size = 512 + rng.IntN(2*spec.size-512)
+			}
+			p := filepath.Join(dir, fmt.Sprintf("g%d", g), fmt.Sprintf("d%02d", i%32), fmt.Sprintf("f%05d", i))
+			if err := genFile(p, rng, size, i%2 == 0); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func genFile(p string, rng *rand.Rand, size int, random bool) error {
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	data := make([]byte, size)
+	if random {
+		fillRandom(data, rng)
+	} else {
+		fillText(data, rng)
+	}
+	return os.WriteFile(p, data, 0o644)
+}
+
+func fillRandom(data []byte, rng *rand.Rand) {
+	var seed [32]byte
+	for i := range seed {
+		seed[i] = byte(rng.Uint32())
+	}
+	_, _ = rand.NewChaCha8(seed).Read(data)
+}
+
+// benchWords make text that gzip shrinks about 3 to 4 times, like source
+// code and configuration.
+var benchWords = []string{"the ", "layer ", "image ", "func ", "return ", "err ", "nil ", "if ",
+	"{\n", "}\n", "\t", "config ", "path ", "digest ", "sha256:", "0x1f ", "= ", "\"value\" ",
+	"// ", "import ", "package ", "error ", "context ", "build ", "entry\n", ":= ", "for ", "range "}
+
+func fillText(data []byte, rng *rand.Rand) {
+	for n := 0; n < len(data); {
+		n += copy(data[n:], benchWords[rng.IntN(len(benchWords))])
+	}
+}
+
+// mustB is plan_test.go's must for benchmarks.
+func mustB(b *testing.B, err error) {
+	b.Helper()
+	if err != nil {
+		b.Fatal(err)
+	}
+}
