@@ -1,0 +1,2 @@
+document.addEventListener("DOMContentLoaded", () => { document.body.dataset.ready = "true"; });
+//# sourceMappingURL=app.js.map
