@@ -90,3 +90,33 @@ func setIf(dst *string, v string) {
 		*dst = v
 	}
 }
+
+// Then returns p followed by q: q's entrypoint, cmd, workdir, user and stop
+// signal win where set; env, labels, ports and volumes accumulate, q's
+// values replacing p's for the same key. Used to lay CLI flags over a spec.
+func (p Patch) Then(q Patch) Patch {
+	out := p
+	if q.Entrypoint != nil {
+		out.Entrypoint = q.Entrypoint
+		if q.Cmd == nil {
+			out.Cmd = nil
+		}
+	}
+	if q.Cmd != nil {
+		out.Cmd = q.Cmd
+	}
+	out.Env = append(slices.Clone(p.Env), q.Env...)
+	setIf(&out.WorkingDir, q.WorkingDir)
+	setIf(&out.User, q.User)
+	setIf(&out.StopSignal, q.StopSignal)
+	if len(q.Labels) > 0 {
+		out.Labels = maps.Clone(p.Labels)
+		if out.Labels == nil {
+			out.Labels = map[string]string{}
+		}
+		maps.Copy(out.Labels, q.Labels)
+	}
+	out.ExposedPorts = append(slices.Clone(p.ExposedPorts), q.ExposedPorts...)
+	out.Volumes = append(slices.Clone(p.Volumes), q.Volumes...)
+	return out
+}

@@ -130,3 +130,18 @@ func join(s []string) string {
 	}
 	return b.String()
 }
+
+func TestPatchThen(t *testing.T) {
+	spec := Patch{Entrypoint: []string{"/a"}, Cmd: []string{"x"}, Env: []string{"A=1", "B=1"}, User: "1", Labels: map[string]string{"k": "spec", "s": "1"}}
+	cli := Patch{Entrypoint: []string{"/b"}, Env: []string{"A=2"}, Labels: map[string]string{"k": "cli"}}
+	got := spec.Then(cli).Apply(v1.Config{})
+	if got.Entrypoint[0] != "/b" || got.Cmd != nil || got.User != "1" {
+		t.Errorf("entrypoint %v cmd %v user %q: want the CLI entrypoint, no cmd, the spec user", got.Entrypoint, got.Cmd, got.User)
+	}
+	if join(got.Env) != "A=2 B=1" || got.Labels["k"] != "cli" || got.Labels["s"] != "1" {
+		t.Errorf("env %v labels %v: want CLI values over the spec's", got.Env, got.Labels)
+	}
+	if spec.Labels["k"] != "spec" {
+		t.Error("Then modified its receiver")
+	}
+}
