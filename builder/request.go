@@ -43,6 +43,9 @@ type Files struct {
 	ModeSet   bool
 	UID, GID  int
 	Exclude   []string
+	// FollowSymlinks stores what links point to, refusing links that
+	// leave Src.
+	FollowSymlinks bool
 }
 
 // OutputKind names a kind of output.

@@ -118,7 +118,8 @@ func (r *run) entries(ctx context.Context, l Layer, p v1.Platform) ([]layer.Entr
 	var all []layer.Entry
 	for _, f := range files {
 		es, err := layer.Collect(f.Src, f.Dest, layer.CollectOptions{
-			UID: f.UID, GID: f.GID, Mode: f.Mode, ModeSet: f.ModeSet, Exclude: f.Exclude, Logger: r.req.Logger,
+			UID: f.UID, GID: f.GID, Mode: f.Mode, ModeSet: f.ModeSet, Exclude: f.Exclude,
+			FollowSymlinks: f.FollowSymlinks, Logger: r.req.Logger,
 		})
 		if err != nil {
 			return nil, err
