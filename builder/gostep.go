@@ -1,0 +1,149 @@
+package builder
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"path/filepath"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// GoEnv is what go build starts from.
+type GoEnv struct {
+	// HostEnv.Base is the parent environment: GOCACHE, GOPATH, GOPROXY and
+	// the rest pass through, so the user's build cache is reused. GOFLAGS,
+	// GOEXPERIMENT and the architecture-level variables (GOAMD64, GOARM,
+	// …) do not: they would make the binary depend on the machine. A
+	// layer's env may set any of them.
+	HostEnv
+	// Go is the go command; default "go", found on Base's PATH.
+	Go string
+}
+
+// BuildGo builds l's main package for platform p into outFile, with go
+// build run in l.Dir. The flags make the binary a function of the source,
+// the Go version and the layer's settings alone, byte for byte on any
+// machine and from any checkout path (docs/spec.md, "Reproducible"):
+//
+//	-trimpath          no host paths (module paths and versions instead)
+//	-buildvcs=false    no VCS stamp: two clones, or a tarball, differ there
+//	-ldflags=… -buildid=   the user's ldflags, then an empty build ID
+//
+// plus GOOS/GOARCH and GOAMD64/GOARM/GOARM64 from p, and CGO_ENABLED=0
+// unless l.Env sets it. A compile error returns a *CommandError holding the
+// compiler's output, wrapped with the package and the platform.
+func BuildGo(ctx context.Context, l GoLayer, p v1.Platform, outFile string, env GoEnv) error {
+	fail := func(err error) error {
+		return fmt.Errorf("build go package %s for %s: %w", l.Package, platformString(p), err)
+	}
+	penv, err := goPlatformEnv(p)
+	if err != nil {
+		return fail(err)
+	}
+	out, err := filepath.Abs(outFile)
+	if err != nil {
+		return fail(err)
+	}
+	args, err := goBuildArgs(l, out)
+	if err != nil {
+		return fail(err)
+	}
+	c := hostCmd{
+		argv: append([]string{orString(env.Go, "go")}, args...), dir: l.Dir, lines: 60, bytes: 16 << 10,
+		env: mergeEnv(withoutEnv(env.Base, goMachineVars()...), penv, envList(l.Env)), label: "go build " + platformString(p),
+	}
+	if err := env.run(ctx, c); err != nil {
+		return fail(err)
+	}
+	if err := checkProgram(out); err != nil {
+		return fail(err)
+	}
+	return nil
+}
+
+// goBuildArgs returns go build's arguments for l, writing to out.
+func goBuildArgs(l GoLayer, out string) ([]string, error) {
+	ldflags, err := quoteFlags(append(l.Ldflags[:len(l.Ldflags):len(l.Ldflags)], "-buildid="))
+	if err != nil {
+		return nil, fmt.Errorf("ldflags: %w", err)
+	}
+	args := []string{"build", "-o", out, "-trimpath", "-buildvcs=false", "-ldflags=" + ldflags}
+	if len(l.Tags) > 0 {
+		args = append(args, "-tags="+strings.Join(l.Tags, ","))
+	}
+	return append(append(args, l.Flags...), l.Package), nil
+}
+
+// quoteFlags joins args into one flag value the way go build splits it
+// again: on spaces, with '…' or "…" around an argument that needs them.
+func quoteFlags(args []string) (string, error) {
+	out := make([]string, len(args))
+	for i, a := range args {
+		switch {
+		case a != "" && !strings.ContainsAny(a, " \t\n\r'\""):
+			out[i] = a
+		case !strings.Contains(a, "'"):
+			out[i] = "'" + a + "'"
+		case !strings.Contains(a, `"`):
+			out[i] = `"` + a + `"`
+		default:
+			return "", fmt.Errorf("%q holds both kinds of quote and cannot be passed to go build", a)
+		}
+	}
+	return strings.Join(out, " "), nil
+}
+
+// checkProgram fails when go build wrote a package archive (the package is
+// not main) and makes the program 0755 whatever the umask.
+func checkProgram(file string) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return fmt.Errorf("open built program: %w", err)
+	}
+	head := make([]byte, 8)
+	_, err = io.ReadFull(f, head)
+	f.Close()
+	if bytes.Equal(head, []byte("!<arch>\n")) {
+		return fmt.Errorf("not a main package: go build wrote a package archive, not a program")
+	}
+	if err != nil {
+		return fmt.Errorf("read built program: %w", err)
+	}
+	return os.Chmod(file, 0o755)
+}
+
+func orString(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// GoProducer makes a go layer's content for each platform with BuildGo.
+type GoProducer struct {
+	Name  string // the layer's name, for its history line
+	Layer GoLayer
+	Env   GoEnv
+}
+
+var _ Producer = (*GoProducer)(nil)
+
+// Produce builds the program into dir, named after the layer's dest, and
+// returns its path and the dest.
+func (g GoProducer) Produce(ctx context.Context, p v1.Platform, dir string) (string, string, error) {
+	out := filepath.Join(dir, path.Base(g.Layer.Dest))
+	return out, g.Layer.Dest, BuildGo(ctx, g.Layer, p, out, g.Env)
+}
+
+// Describe names the layer, its package (unless a host path) and dest.
+func (g GoProducer) Describe() string {
+	if filepath.IsAbs(g.Layer.Package) {
+		return "lading: go " + g.Name + " -> " + g.Layer.Dest
+	}
+	return "lading: go " + g.Name + " " + g.Layer.Package + " -> " + g.Layer.Dest
+}
