@@ -9,6 +9,8 @@ import (
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/lading-dev/lading/layer"
 )
 
 // lookupIn returns a Vars.Lookup over m.
@@ -123,5 +125,31 @@ func TestSpecMissingFile(t *testing.T) {
 	_, err := LoadSpec("../testdata/spec/no-such.yaml", Vars{})
 	if !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), "no-such.yaml") {
 		t.Errorf("error = %v, want not-exist naming the file", err)
+	}
+}
+
+// TestSpecFilesExcludeGit checks the .git rule a files layer gets, through
+// layer.Collect: .git directories at any depth are left out, and a
+// `!**/.git` pattern brings them back.
+func TestSpecFilesExcludeGit(t *testing.T) {
+	src := t.TempDir()
+	for _, f := range []string{".git/config", "sub/.git/HEAD", "a.txt", "sub/b.txt", ".gitignore"} {
+		noErr(t, os.MkdirAll(filepath.Dir(filepath.Join(src, f)), 0o755))
+		noErr(t, os.WriteFile(filepath.Join(src, f), nil, 0o644))
+	}
+	paths := func(exclude ...string) string {
+		es, err := layer.Collect(src, "/app", layer.CollectOptions{Exclude: exclude})
+		noErr(t, err)
+		var out []string
+		for _, e := range es {
+			out = append(out, e.Path)
+		}
+		return strings.Join(out, " ")
+	}
+	if got := paths(gitExclude); strings.Contains(got, ".git/") || strings.HasSuffix(got, ".git") || !strings.Contains(got, "/app/.gitignore") {
+		t.Errorf("with the default exclude: %s", got)
+	}
+	if got := paths(gitExclude, "!**/.git"); !strings.Contains(got, "/app/.git/config") || !strings.Contains(got, "/app/sub/.git/HEAD") {
+		t.Errorf("with !**/.git: %s", got)
 	}
 }
