@@ -185,3 +185,26 @@ func TestGoProducer(t *testing.T) {
 		t.Errorf("Describe = %q", d)
 	}
 }
+
+// TestGoBuildFullSpec runs every host step of testdata/spec/full.yaml, the
+// spec the build tests load, so that it stays buildable: its go layer (a
+// package path relative to the spec, tags, flags, env), its run layer and
+// its check.
+func TestGoBuildFullSpec(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles the example service")
+	}
+	ctx := context.Background()
+	s, err := LoadSpec("../testdata/spec/full.yaml", Vars{Lookup: func(string) (string, bool) { return "", false }})
+	noErr(t, err)
+	g := GoProducer{Name: "server", Layer: *s.Layers[0].Go, Env: goEnv()}
+	if _, _, err := g.Produce(ctx, arm64, t.TempDir()); err != nil {
+		t.Fatal(err)
+	}
+	out := t.TempDir()
+	noErr(t, RunStep(ctx, *s.Layers[2].Run, amd64, out, HostEnv{Base: os.Environ()}))
+	if b, err := os.ReadFile(filepath.Join(out, "build-info.txt")); err != nil || string(b) != "built-for-linux/amd64\n" {
+		t.Errorf("run layer wrote %q, %v", b, err)
+	}
+	noErr(t, HostCheck{Spec: s.Checks[0], Env: HostEnv{Base: os.Environ()}}.Run(ctx))
+}

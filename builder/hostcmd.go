@@ -62,6 +62,9 @@ type hostCmd struct {
 // ends, the command and everything it started are killed; the error then
 // wraps ctx's error.
 func (h HostEnv) run(ctx context.Context, c hostCmd) error {
+	if len(c.argv) == 0 || c.argv[0] == "" {
+		return errors.New("no command given")
+	}
 	logger := h.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)

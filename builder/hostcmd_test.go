@@ -99,6 +99,13 @@ func TestRunCheckMissingCommand(t *testing.T) {
 	}
 }
 
+func TestRunEmptyCommand(t *testing.T) {
+	err := RunCheck(context.Background(), SpecCheck{Dir: t.TempDir()}, HostEnv{})
+	if err == nil || !strings.Contains(err.Error(), "no command given") {
+		t.Errorf("error = %v, want no command given", err)
+	}
+}
+
 func TestRunCommandErrorMessage(t *testing.T) {
 	e := &CommandError{Command: []string{"make"}, ExitCode: 2, Stderr: "a\nb"}
 	if got, want := e.Error(), "make exited with code 2; its stderr ends with:\n    a\n    b"; got != want {
