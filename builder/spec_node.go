@@ -50,7 +50,7 @@ type field func(v *yaml.Node, key string)
 // handler. Unknown and repeated keys are errors; a null value counts as
 // absent. It returns the keys present, for required-field checks.
 func (d *specDecoder) fields(n *yaml.Node, path string, known map[string]field) map[string]bool {
-	seen := map[string]bool{}
+	seen, given := map[string]bool{}, map[string]bool{}
 	if !d.want(n, path, yaml.MappingNode) {
 		return seen
 	}
@@ -61,12 +61,13 @@ func (d *specDecoder) fields(n *yaml.Node, path string, known map[string]field) 
 		switch {
 		case !ok:
 			d.fail(k, key, "unknown key (known here: %s)", strings.Join(slices.Sorted(maps.Keys(known)), ", "))
-		case seen[k.Value]:
+		case given[k.Value]:
 			d.fail(k, key, "given twice")
 		case !isNull(v):
 			seen[k.Value] = true
 			fn(v, key)
 		}
+		given[k.Value] = true
 	}
 	return seen
 }
