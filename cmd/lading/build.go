@@ -33,6 +33,7 @@ type buildFlags struct {
 	level                           int
 	epoch                           string
 	metadataFile                    string
+	specFile                        string
 	quiet                           bool
 }
 

@@ -13,7 +13,12 @@ import (
 
 // testEnv is an environment with no SOURCE_DATE_EPOCH, working in dir.
 func testEnv(dir string) env {
-	return env{getenv: func(string) string { return "" }, getwd: func() (string, error) { return dir, nil }}
+	return env{
+		getenv:  func(string) string { return "" },
+		lookup:  func(string) (string, bool) { return "", false },
+		environ: os.Environ,
+		getwd:   func() (string, error) { return dir, nil },
+	}
 }
 
 // runLading runs the CLI in-process and returns exit code, stdout, stderr.
@@ -119,12 +124,13 @@ func TestUsageErrors(t *testing.T) {
 
 func TestEpochFromEnvironmentMustBeValid(t *testing.T) {
 	dir := t.TempDir()
-	e := env{getenv: func(k string) string {
+	e := testEnv(dir)
+	e.getenv = func(k string) string {
 		if k == "SOURCE_DATE_EPOCH" {
 			return "12abc"
 		}
 		return ""
-	}, getwd: func() (string, error) { return dir, nil }}
+	}
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), []string{"build", "--oci-layout", filepath.Join(dir, "o")}, e, &stdout, &stderr)
 	if code != exitUsage || !strings.Contains(stderr.String(), "SOURCE_DATE_EPOCH") {

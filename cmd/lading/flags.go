@@ -8,9 +8,10 @@ import (
 func (f *buildFlags) flagSet() *pflag.FlagSet {
 	fs := pflag.NewFlagSet("lading build", pflag.ContinueOnError)
 	fs.SortFlags = false
+	fs.StringVarP(&f.specFile, "file", "f", "", "the spec to build (default: ./lading.yaml when it exists); flags override or extend it\n  e.g. -f deploy/lading.yaml")
 	fs.StringArrayVar(&f.adds, "add", nil, "add host path SRC at image path DEST; a directory's contents land under DEST (repeatable)\n  e.g. --add ./bin/app:/usr/local/bin/app --add ./static:/srv/static")
 	fs.StringVar(&f.base, "base", "scratch", "base image: scratch, static (built-in distroless-style), oci-layout:DIR[:TAG|@DIGEST],\n  oci-archive:FILE[:TAG], docker-archive:FILE or a registry reference\n  e.g. --base static")
-	fs.StringArrayVar(&f.platforms, "platform", []string{defaultPlatform()}, "target platform os/arch[/variant]; several (repeated or comma-separated) build an index\n  e.g. --platform linux/amd64,linux/arm64")
+	fs.StringArrayVar(&f.platforms, "platform", []string{defaultPlatform()}, "target platform os/arch[/variant]; several (repeated or comma-separated) build an index;\n  all builds every platform the base has\n  e.g. --platform linux/amd64,linux/arm64")
 	fs.StringVar(&f.archivePlatform, "archive-platform", "", "the platform a multi-platform build's --docker-archive holds (default: the host's)\n  e.g. --archive-platform linux/arm64")
 	fs.StringArrayVar(&f.skipChecks, "skip-image-checks", nil, "turn off a built-in image check: entrypoint, elf-arch, user, base-symlink (repeatable)\n  e.g. --skip-image-checks entrypoint")
 	fs.IntVarP(&f.jobs, "jobs", "j", 0, "parallel jobs: platforms and layers built at once (default: number of CPUs)\n  e.g. -j 2")

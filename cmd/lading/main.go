@@ -25,15 +25,17 @@ const (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], env{os.Getenv, os.Getwd}, os.Stdout, os.Stderr)
+	code := run(ctx, os.Args[1:], env{getenv: os.Getenv, lookup: os.LookupEnv, environ: os.Environ, getwd: os.Getwd}, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
 
 // env is the process environment, injected so tests can replace it.
 type env struct {
-	getenv func(string) string
-	getwd  func() (string, error)
+	getenv  func(string) string
+	lookup  func(string) (string, bool)
+	environ func() []string
+	getwd   func() (string, error)
 }
 
 // usageError marks errors that exit with code 2.

@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"maps"
 	"path"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -26,47 +28,31 @@ func defaultPlatform() string {
 	return "linux/" + runtime.GOARCH
 }
 
-// request converts the parsed flags into a builder.Request, once.
+// request converts the spec (if any) and the flags laid over it into a
+// builder.Request, once.
 func (f *buildFlags) request(ctx context.Context, fs *pflag.FlagSet, e env, logger *slog.Logger) (builder.Request, error) {
-	req := builder.Request{Tags: f.tags, Logger: logger, Base: f.base, Jobs: f.jobs, SkipImageChecks: f.skipChecks}
-	var err error
+	dir, err := e.getwd()
+	if err != nil {
+		return builder.Request{}, fmt.Errorf("find working directory: %w", err)
+	}
+	req, epochDir, err := f.fromSpec(ctx, e, dir, logger)
+	if err != nil {
+		return req, err
+	}
+	req.Logger, req.Jobs, req.SkipImageChecks = logger, f.jobs, f.skipChecks
 	for _, c := range f.skipChecks {
 		logger.Warn("built-in image check turned off", "check", c)
 	}
-	if req.Platforms, err = parsePlatforms(f.platforms); err != nil {
+	if err := f.overlay(fs, &req); err != nil {
 		return req, err
 	}
-	if req.ArchivePlatform, err = archivePlatform(f.archivePlatform); err != nil {
+	if err := f.packing(&req); err != nil {
 		return req, err
 	}
-	adds, err := parseAdds(f.adds)
-	if err != nil {
-		return req, err
-	}
-	if len(adds) > 0 {
-		req.Layers = append(req.Layers, builder.Layer{Name: "add", Files: adds})
-	}
-	if req.Config, err = f.patch(); err != nil {
-		return req, err
-	}
-	if req.Annotations, err = parseKVMap("--annotation", f.annotations); err != nil {
-		return req, err
-	}
-	if req.Compression, err = layer.ParseCompression(f.compression); err != nil {
-		return req, usageError{fmt.Errorf("--compression: %w", err)}
-	}
-	if err := req.Compression.CheckLevel(f.level); err != nil {
-		return req, usageError{fmt.Errorf("--compression-level: %w", err)}
-	}
-	req.Level = f.level
 	if req.Outputs, err = f.outputs(logger); err != nil {
 		return req, err
 	}
-	dir, err := e.getwd()
-	if err != nil {
-		return req, fmt.Errorf("find working directory: %w", err)
-	}
-	epoch, source, err := resolveEpoch(ctx, f.epoch, fs.Changed("source-date-epoch"), e, dir)
+	epoch, source, err := resolveEpoch(ctx, f.epoch, fs.Changed("source-date-epoch"), e, epochDir)
 	if err != nil {
 		return req, err
 	}
@@ -75,19 +61,109 @@ func (f *buildFlags) request(ctx context.Context, fs *pflag.FlagSet, e env, logg
 	return req, nil
 }
 
-// parsePlatforms parses --platform values, each one or a comma list.
-func parsePlatforms(values []string) ([]v1.Platform, error) {
+// fromSpec starts the request from the spec, when there is one, and
+// returns the directory whose git history gives the default epoch.
+func (f *buildFlags) fromSpec(ctx context.Context, e env, dir string, logger *slog.Logger) (builder.Request, string, error) {
+	path, err := specPath(f.specFile, dir)
+	if err != nil || path == "" {
+		return builder.Request{Base: builder.BaseScratch}, dir, err
+	}
+	spec, err := loadSpec(ctx, path, e)
+	if err != nil {
+		return builder.Request{}, dir, err
+	}
+	req := spec.Request(builder.HostEnv{Base: e.environ(), Logger: logger})
+	if req.Base == "" {
+		req.Base = builder.BaseScratch
+	}
+	req.Annotations = mergeMaps(gitAnnotations(ctx, spec.Dir), req.Annotations)
+	if req.Lock, err = builder.ReadLock(filepath.Join(spec.Dir, builder.LockFile)); err != nil {
+		return req, dir, err
+	}
+	return req, spec.Dir, nil
+}
+
+// overlay lays the flags over the request: a flag that is set overrides
+// the spec's value, or extends it for lists and maps.
+func (f *buildFlags) overlay(fs *pflag.FlagSet, req *builder.Request) error {
+	if fs.Changed("base") {
+		req.Base = f.base
+	}
+	if fs.Changed("platform") || (len(req.Platforms) == 0 && !req.AllPlatforms) {
+		all, platforms, err := parsePlatforms(f.platforms)
+		if err != nil {
+			return err
+		}
+		req.AllPlatforms, req.Platforms = all, platforms
+	}
+	var err error
+	if req.ArchivePlatform, err = archivePlatform(f.archivePlatform); err != nil {
+		return err
+	}
+	adds, err := parseAdds(f.adds)
+	if err != nil {
+		return err
+	}
+	if len(adds) > 0 {
+		req.Layers = append(req.Layers, builder.Layer{Name: "add", Files: adds})
+	}
+	patch, err := f.patch()
+	if err != nil {
+		return err
+	}
+	req.Config = req.Config.Then(patch)
+	anns, err := parseKVMap("--annotation", f.annotations)
+	if err != nil {
+		return err
+	}
+	req.Annotations = mergeMaps(req.Annotations, anns)
+	req.Tags = append(req.Tags, f.tags...)
+	return nil
+}
+
+// packing sets the compressor from the flags.
+func (f *buildFlags) packing(req *builder.Request) error {
+	var err error
+	if req.Compression, err = layer.ParseCompression(f.compression); err != nil {
+		return usageError{fmt.Errorf("--compression: %w", err)}
+	}
+	if err := req.Compression.CheckLevel(f.level); err != nil {
+		return usageError{fmt.Errorf("--compression-level: %w", err)}
+	}
+	req.Level = f.level
+	return nil
+}
+
+// mergeMaps returns a's entries overridden by b's.
+func mergeMaps(a, b map[string]string) map[string]string {
+	if len(b) == 0 {
+		return a
+	}
+	out := maps.Clone(a)
+	if out == nil {
+		out = map[string]string{}
+	}
+	maps.Copy(out, b)
+	return out
+}
+
+// parsePlatforms parses --platform values, each one or a comma list, or
+// the single word all (every platform the base offers).
+func parsePlatforms(values []string) (bool, []v1.Platform, error) {
+	if len(values) == 1 && values[0] == "all" {
+		return true, nil, nil
+	}
 	var out []v1.Platform
 	for _, v := range values {
 		for _, s := range strings.Split(v, ",") {
 			p, err := manifest.ParsePlatform(strings.TrimSpace(s))
 			if err != nil {
-				return nil, usageError{fmt.Errorf("--platform: %w", err)}
+				return false, nil, usageError{fmt.Errorf("--platform: %w", err)}
 			}
 			out = append(out, p)
 		}
 	}
-	return out, nil
+	return false, out, nil
 }
 
 // archivePlatform is the platform a multi-platform docker-archive holds:
