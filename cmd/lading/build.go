@@ -33,7 +33,7 @@ type buildFlags struct {
 	level                           int
 	epoch                           string
 	metadataFile                    string
-	specFile                        string
+	specFile, cacheDir              string
 	quiet                           bool
 }
 

@@ -14,7 +14,12 @@ import (
 // testEnv is an environment with no SOURCE_DATE_EPOCH, working in dir.
 func testEnv(dir string) env {
 	return env{
-		getenv:  func(string) string { return "" },
+		getenv: func(k string) string {
+			if k == "HOME" {
+				return dir
+			}
+			return ""
+		},
 		lookup:  func(string) (string, bool) { return "", false },
 		environ: os.Environ,
 		getwd:   func() (string, error) { return dir, nil },

@@ -33,6 +33,7 @@ func (f *buildFlags) flagSet() *pflag.FlagSet {
 	fs.IntVar(&f.level, "compression-level", 0, "compression level (gzip 1-9, zstd 1-22; 0 = pinned default: gzip 6, zstd 3)\n  e.g. --compression-level 9")
 	fs.StringVar(&f.epoch, "source-date-epoch", "", "Unix time for every timestamp (default: $SOURCE_DATE_EPOCH, else git HEAD's commit time, else 0)\n  e.g. --source-date-epoch 1700000000")
 	fs.StringVar(&f.metadataFile, "metadata-file", "", "write JSON describing the image, its layers and every output to FILE\n  e.g. --metadata-file build.json")
+	fs.StringVar(&f.cacheDir, "cache-dir", "", "where digest-pinned bases are kept (default: $XDG_CACHE_HOME/lading, else ~/.cache/lading)\n  e.g. --cache-dir /var/cache/lading")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print only results and errors")
 	fs.Usage = func() {}
 	return fs

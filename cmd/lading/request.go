@@ -18,6 +18,7 @@ import (
 	"github.com/lading-dev/lading/builder"
 	"github.com/lading-dev/lading/layer"
 	"github.com/lading-dev/lading/manifest"
+	"github.com/lading-dev/lading/registry"
 )
 
 // defaultPlatform is linux on the host's architecture.
@@ -49,6 +50,7 @@ func (f *buildFlags) request(ctx context.Context, fs *pflag.FlagSet, e env, logg
 	if err := f.packing(&req); err != nil {
 		return req, err
 	}
+	req.Cache = f.baseCache(e)
 	if req.Outputs, err = f.outputs(logger); err != nil {
 		return req, err
 	}
@@ -119,6 +121,23 @@ func (f *buildFlags) overlay(fs *pflag.FlagSet, req *builder.Request) error {
 	req.Annotations = mergeMaps(req.Annotations, anns)
 	req.Tags = append(req.Tags, f.tags...)
 	return nil
+}
+
+// baseCache is the cache of digest-pinned bases: --cache-dir, else
+// $XDG_CACHE_HOME/lading, else ~/.cache/lading; nil (no caching) when
+// none of them is known.
+func (f *buildFlags) baseCache(e env) *registry.Cache {
+	dir := f.cacheDir
+	switch x, home := e.getenv("XDG_CACHE_HOME"), e.getenv("HOME"); {
+	case dir != "":
+	case x != "":
+		dir = filepath.Join(x, "lading")
+	case home != "":
+		dir = filepath.Join(home, ".cache", "lading")
+	default:
+		return nil
+	}
+	return registry.NewCache(filepath.Join(dir, "bases"))
 }
 
 // packing sets the compressor from the flags.
