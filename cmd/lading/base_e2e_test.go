@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -110,18 +111,27 @@ func describeImage(t *testing.T, img v1.Image) layoutImage {
 	return li
 }
 
-// checkOnBase: images are one per platform in want, in that order, each
-// built on base's image for its platform: the base's layers first, byte
-// for byte, then exactly one of lading's; the base's env (baseEnv) and
-// user kept, env added; the base digest annotated.
-func checkOnBase(t *testing.T, base testBase, images []layoutImage, want []string, env string) {
+// onBase is what checkOnBase expects of images built on a test base.
+type onBase struct {
+	platforms []string // one image each, in this order
+	added     int      // layers lading adds on top of the base's
+	env       []string // variables set besides the base's
+	user      string   // the user set, if not the base's
+}
+
+// checkOnBase: images are one per platform in want.platforms, in that
+// order, each built on base's image for its platform: the base's layers
+// first, byte for byte, then want.added of lading's; the base's env
+// (baseEnv) kept, want.env added; the base's user kept unless want.user
+// replaces it; the base digest annotated.
+func checkOnBase(t *testing.T, base testBase, images []layoutImage, want onBase) {
 	t.Helper()
 	var got []string
 	for _, img := range images {
 		got = append(got, img.platform)
 	}
-	if !slices.Equal(got, want) {
-		t.Fatalf("images for %v, want %v", got, want)
+	if !slices.Equal(got, want.platforms) {
+		t.Fatalf("images for %v, want %v", got, want.platforms)
 	}
 	for _, img := range images {
 		i := slices.IndexFunc(base.images, func(b layoutImage) bool { return b.platform == img.platform })
@@ -129,23 +139,24 @@ func checkOnBase(t *testing.T, base testBase, images []layoutImage, want []strin
 			t.Errorf("%s: the base has no image for this platform", img.platform)
 			continue
 		}
-		checkOnBaseImage(t, base.digest, base.images[i], img, env)
+		checkOnBaseImage(t, base.digest, base.images[i], img, want)
 	}
 }
 
-func checkOnBaseImage(t *testing.T, baseIndex string, base, img layoutImage, env string) {
+func checkOnBaseImage(t *testing.T, baseIndex string, base, img layoutImage, want onBase) {
 	t.Helper()
-	p := img.platform
-	if len(img.layers) != len(base.layers)+1 || !slices.Equal(img.layers[:len(base.layers)], base.layers) {
-		t.Errorf("%s: layers %v, want the base's %v then one more", p, img.layers, base.layers)
+	p, n := img.platform, len(base.layers)
+	if len(img.layers) != n+want.added || !slices.Equal(img.layers[:min(n, len(img.layers))], base.layers) {
+		t.Errorf("%s: layers %v, want the base's %v then %d more", p, img.layers, base.layers, want.added)
 	}
-	for _, kv := range []string{baseEnv, env} {
+	for _, kv := range append([]string{baseEnv}, want.env...) {
 		if !slices.Contains(img.config.Config.Env, kv) {
 			t.Errorf("%s: env %v lacks %s", p, img.config.Config.Env, kv)
 		}
 	}
-	if img.config.Config.User != base.config.Config.User || base.config.Config.User == "" {
-		t.Errorf("%s: user %q, want the base's %q", p, img.config.Config.User, base.config.Config.User)
+	user := cmp.Or(want.user, base.config.Config.User)
+	if img.config.Config.User != user || base.config.Config.User == "" {
+		t.Errorf("%s: user %q, want %q (the base's is %q)", p, img.config.Config.User, user, base.config.Config.User)
 	}
 	if got := img.annotations["org.opencontainers.image.base.digest"]; got != baseIndex && got != base.digest {
 		t.Errorf("%s: base.digest annotation %q, want the base index %s or its image %s", p, got, baseIndex, base.digest)

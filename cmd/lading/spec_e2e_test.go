@@ -5,15 +5,20 @@ import (
 	"bytes"
 	"debug/elf"
 	"errors"
+	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 )
 
@@ -96,6 +101,36 @@ func TestImageChecksE2E(t *testing.T) {
 			}
 			checkStderr(t, stderr, tc.want, tc.wantNot)
 			checkNothingWritten(t, dir)
+		})
+	}
+}
+
+// TestSpecChecksE2E: specs that fail the built-in checks: a missing
+// entrypoint, on both platforms; an arm64 binary that a run step made
+// placed in the amd64 image, which alone fails. Exit 1, the platform and
+// path named, nothing written (issue #4, "Done when" point 5).
+func TestSpecChecksE2E(t *testing.T) {
+	for _, tc := range []struct {
+		spec          string
+		want, wantNot []string
+	}{
+		{"missing-entrypoint.yaml", []string{"image checks failed for linux/amd64", "image checks failed for linux/arm64",
+			"entrypoint", "/usr/local/bin/missing"}, nil},
+		{"arm64-in-amd64.yaml", []string{"image checks failed for linux/amd64", "elf-arch", "/usr/local/bin/hello", "arm64"},
+			[]string{"failed for linux/arm64"}},
+	} {
+		t.Run(tc.spec, func(t *testing.T) {
+			dir := t.TempDir()
+			spec, err := filepath.Abs(filepath.Join("..", "..", "testdata", "e2e", "checks", tc.spec))
+			noErr(t, err)
+			code, stdout, stderr := ladingExit(t, dir, append([]string{"build", "-f", spec}, checkOutputArgs(dir)...)...)
+			if code != 1 || stdout != "" {
+				t.Errorf("exit %d, stdout %q; want exit 1 and no stdout; stderr:\n%s", code, stdout, stderr)
+			}
+			checkStderr(t, stderr, tc.want, tc.wantNot)
+			if top, err := os.ReadDir(dir); err != nil || len(top) != 0 {
+				t.Errorf("%s holds %v (%v), want nothing", dir, top, err)
+			}
 		})
 	}
 }
@@ -186,4 +221,185 @@ func imageFile(t *testing.T, img v1.Image, path string) []byte {
 			return b
 		}
 	}
+}
+
+// serviceSpec is the example service's spec, relative to the repository
+// root; its server prints its banner and build info and exits when run
+// with --once.
+const serviceSpec = "testdata/service/lading.yaml"
+
+// servicePlatforms are the platforms the service spec names.
+var servicePlatforms = []string{"linux/amd64", "linux/arm64"}
+
+// TestServiceE2E builds the example service from its spec: the layout holds
+// an index of two images; the amd64 one runs under runc after umoci unpack
+// and prints its banner as uid 65532 and what its run layer generated; the
+// server in the arm64 one is an ARM64 ELF (issue #4, "Done when" point 1).
+func TestServiceE2E(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "layout")
+	cmd := exec.Command(ladingBinary(t), "build", "-f", serviceSpec, "--oci-layout", out+":v1")
+	cmd.Dir, cmd.Env = filepath.Join("..", ".."), withoutVars(childEnv(), "VERSION")
+	runCmd(t, cmd)
+	checkServiceLayout(t, out)
+	t.Run("amd64 under runc", func(t *testing.T) {
+		rootfs := unpackPlatform(t, out+":v1", "amd64")
+		checkServiceFiles(t, rootfs)
+		got := runBundle(t, filepath.Dir(rootfs), []string{"/usr/local/bin/server", "--once"})
+		want := "lading example service dev listening on :8080 as uid 65532\nbuild info: built-for-linux/amd64\n"
+		if got != want {
+			t.Errorf("runc run output:\n%q\nwant:\n%q", got, want)
+		}
+	})
+	t.Run("arm64 ELF", func(t *testing.T) {
+		rootfs := unpackPlatform(t, out+":v1", "arm64")
+		if m := elfMachine(t, readAll(t, filepath.Join(rootfs, "usr/local/bin/server"))); m != elf.EM_AARCH64 {
+			t.Errorf("/usr/local/bin/server in the arm64 image is an ELF for %v, want EM_AARCH64", m)
+		}
+	})
+}
+
+// checkServiceLayout: the layout's one entry is an index of the two
+// platforms' images, each with the static base's layer and the spec's three.
+func checkServiceLayout(t *testing.T, layoutDir string) {
+	t.Helper()
+	top, err := layout.ImageIndexFromPath(layoutDir)
+	noErr(t, err)
+	im, err := top.IndexManifest()
+	noErr(t, err)
+	if len(im.Manifests) != 1 || !im.Manifests[0].MediaType.IsIndex() {
+		t.Fatalf("%s/index.json: %+v, want one entry, an image index", layoutDir, im.Manifests)
+	}
+	_, images := readLayout(t, layoutDir)
+	var got []string
+	for _, img := range images {
+		got = append(got, img.platform)
+		if len(img.layers) != 4 || img.config.Config.User != "65532:65532" {
+			t.Errorf("%s: %d layers, user %q; want 4 (static, server, assets, generated) and 65532:65532",
+				img.platform, len(img.layers), img.config.Config.User)
+		}
+	}
+	if !slices.Equal(got, servicePlatforms) {
+		t.Errorf("index holds images for %v, want %v", got, servicePlatforms)
+	}
+}
+
+// unpackPlatform copies the image for linux/arch out of the index at ref
+// (oci:DIR:TAG without the oci:) into a single-image layout, since umoci
+// cannot unpack an index, unpacks it, and returns the bundle's rootfs.
+func unpackPlatform(t *testing.T, ref, arch string) string {
+	t.Helper()
+	dir := t.TempDir()
+	single := filepath.Join(dir, "single")
+	runTool(t, "skopeo", "copy", "--override-os", "linux", "--override-arch", arch, "oci:"+ref, "oci:"+single+":"+arch)
+	bundle := filepath.Join(dir, "bundle")
+	runTool(t, "umoci", "unpack", "--image", single+":"+arch, bundle)
+	return filepath.Join(bundle, "rootfs")
+}
+
+// checkServiceFiles: the assets layer holds the static files but not the
+// excluded source map, at mode 0644; the run layer's file is there.
+func checkServiceFiles(t *testing.T, rootfs string) {
+	t.Helper()
+	for _, f := range []string{"srv/static/index.html", "srv/static/app.js", "srv/generated/build-info.txt"} {
+		if info, err := os.Stat(filepath.Join(rootfs, f)); err != nil || info.Mode() != 0o644 {
+			t.Errorf("/%s: %v, %v; want a file of mode 0644", f, info, err)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(rootfs, "srv/static/app.js.map")); !os.IsNotExist(err) {
+		t.Errorf("/srv/static/app.js.map: %v; want it excluded", err)
+	}
+}
+
+// runBundle runs the unpacked bundle under runc with args instead of the
+// image's, as the image's user, and returns its stdout.
+func runBundle(t *testing.T, bundle string, args []string) string {
+	t.Helper()
+	requireRoot(t)
+	runc := requireTool(t, "runc")
+	editBundle(t, bundle, args)
+	state := t.TempDir()
+	id := fmt.Sprintf("lading-service-%d-%d", os.Getpid(), time.Now().UnixNano())
+	t.Cleanup(func() { exec.Command(runc, "--root", state, "delete", "--force", id).Run() })
+	return runCmd(t, exec.Command(runc, "--root", state, "run", "--bundle", bundle, id))
+}
+
+// serviceRun is what one reproducibility build of the service chooses, on
+// top of what differs anyway: the clone's directory, TMPDIR, the clock.
+type serviceRun struct {
+	name       string // the clone's directory name
+	umask      string
+	gomaxprocs string
+	// fromOutside runs lading from the clone's parent with an absolute -f,
+	// instead of from the clone with a relative one.
+	fromOutside bool
+	// freshGoCache gives go its own empty build cache, so the Go layer's
+	// binary is compiled again rather than found in the shared cache.
+	freshGoCache bool
+}
+
+// TestServiceReproducible builds the example service twice, each from its
+// own `git clone` of this repository (so the epoch is the commit's time,
+// from git), in different directories, with umask 022 vs 077, GOMAXPROCS
+// 1 vs 2, different TMPDIR, working directory and Go build cache, more
+// than a second apart: the index digests, and every byte of the two
+// layouts, are the same (issue #4, "Done when" point 2). The second
+// build's fresh Go cache compiles the standard library for two platforms:
+// about 1.5 minutes on two cores, so -short skips it.
+func TestServiceReproducible(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the service twice, once with an empty Go build cache; skipped under -short")
+	}
+	root := strings.TrimSpace(runTool(t, "git", "-C", filepath.Join("..", ".."), "rev-parse", "--show-toplevel"))
+	d1, l1 := buildServiceClone(t, root, serviceRun{name: "first", umask: "022", gomaxprocs: "1"})
+	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second + 10*time.Millisecond)))
+	d2, l2 := buildServiceClone(t, root, serviceRun{name: "second-clone", umask: "077", gomaxprocs: "2",
+		fromOutside: true, freshGoCache: true})
+	if d1 != d2 {
+		t.Errorf("index digests differ: %s and %s", d1, d2)
+	}
+	diffTrees(t, l1, l2)
+}
+
+// buildServiceClone clones root into a fresh directory, builds the service
+// spec there as r says, and returns the layout's index digest and its
+// entries by type and content.
+func buildServiceClone(t *testing.T, root string, r serviceRun) (string, map[string]string) {
+	t.Helper()
+	dir := t.TempDir()
+	clone := filepath.Join(dir, r.name)
+	runTool(t, "git", "clone", "-q", "--no-hardlinks", root, clone)
+	tmp := filepath.Join(dir, "tmp")
+	noErr(t, os.Mkdir(tmp, 0o755))
+	env := append(withoutVars(childEnv(), "VERSION"), "GOMAXPROCS="+r.gomaxprocs, "TMPDIR="+tmp)
+	if r.freshGoCache {
+		env = append(env, "GOCACHE="+filepath.Join(dir, "gocache"))
+	}
+	spec, wd := serviceSpec, clone
+	if r.fromOutside {
+		spec, wd = filepath.Join(clone, serviceSpec), dir
+	}
+	out := filepath.Join(dir, "out")
+	cmd := exec.Command("sh", "-c", `umask "$0" && exec "$@"`, r.umask, ladingBinary(t), "build", "-f", spec, "--oci-layout", out+":v1")
+	cmd.Dir, cmd.Env = wd, env
+	digests := resultDigests(t, runCmd(t, cmd))
+	if len(digests) != 1 {
+		t.Fatalf("%s: %d results, want 1", r.name, len(digests))
+	}
+	commitTime, err := strconv.ParseInt(strings.TrimSpace(runTool(t, "git", "-C", clone, "log", "-1", "--format=%ct")), 10, 64)
+	noErr(t, err)
+	_, images := readLayout(t, out)
+	for _, img := range images {
+		if got := img.config.Created.Unix(); got != commitTime {
+			t.Errorf("%s: %s created at %d, want HEAD's commit time %d", r.name, img.platform, got, commitTime)
+		}
+	}
+	return digests[0], describeTree(t, out, fs.FileMode.Type)
+}
+
+// withoutVars is env without the variables named.
+func withoutVars(env []string, names ...string) []string {
+	return slices.DeleteFunc(env, func(kv string) bool {
+		k, _, _ := strings.Cut(kv, "=")
+		return slices.Contains(names, k)
+	})
 }
