@@ -1,0 +1,97 @@
+package registry
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	"github.com/docker/cli/cli/config/types"
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+)
+
+// StoreLogin records user and password for registry (HOST[:PORT]) in the
+// docker config file at path the way `docker login` does: under
+// auths[registry] as {"auth": base64(user:password)} (Docker Hub's key is
+// https://index.docker.io/v1/), or through the credential helper the file
+// names for that registry, leaving an empty auths entry. Every other key
+// of the file is kept as it was. The file is replaced atomically, mode
+// 0600, its directory created 0700 if missing.
+func StoreLogin(path, registry, user, password string) error {
+	key := registry
+	if key == name.DefaultRegistry || key == "docker.io" {
+		key = authn.DefaultAuthKey
+	}
+	doc, err := readConfigDoc(path)
+	if err != nil {
+		return err
+	}
+	entry := map[string]string{"auth": base64.StdEncoding.EncodeToString([]byte(user + ":" + password))}
+	if stored, err := storeInHelper(path, key, user, password); err != nil {
+		return fmt.Errorf("store credentials for %s: %w", registry, err)
+	} else if stored {
+		entry = map[string]string{}
+	}
+	auths := map[string]json.RawMessage{}
+	if raw, ok := doc["auths"]; ok {
+		if err := json.Unmarshal(raw, &auths); err != nil {
+			return fmt.Errorf("parse %s: \"auths\" is not an object: %w", path, err)
+		}
+	}
+	if auths[key], err = json.Marshal(entry); err != nil {
+		return err
+	}
+	if doc["auths"], err = json.Marshal(auths); err != nil {
+		return err
+	}
+	out, err := json.MarshalIndent(doc, "", "\t")
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", path, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("create directory for %s: %w", path, err)
+	}
+	return WriteFile(path, 0o600, func(w io.Writer) error {
+		_, err := w.Write(append(out, '\n'))
+		return err
+	})
+}
+
+// readConfigDoc reads the config file's top-level keys, or none if it
+// does not exist yet.
+func readConfigDoc(path string) (map[string]json.RawMessage, error) {
+	doc := map[string]json.RawMessage{}
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return doc, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read docker config: %w", err)
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		return nil, fmt.Errorf("parse docker config %s: %w", path, err)
+	}
+	return doc, nil
+}
+
+// storeInHelper hands the credentials to the credential helper the config
+// file names for key (credHelpers, else credsStore), if it names one.
+func storeInHelper(path, key, user, password string) (bool, error) {
+	cf, err := loadConfigFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if cf.CredentialHelpers[key] == "" && cf.CredentialsStore == "" {
+		return false, nil
+	}
+	ac := types.AuthConfig{Username: user, Password: password, ServerAddress: key}
+	return true, cf.GetCredentialsStore(key).Store(ac)
+}

@@ -1,0 +1,157 @@
+package registry
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+)
+
+// repoClient speaks the distribution protocol to one repository, through
+// ggcr's auth transport (basic, or a bearer token scoped to push here and
+// pull from the mount sources, refreshed on 401) over the push's observer.
+// It sends each request once; retrying is the caller's (retryOp) and the
+// transport's (retryTransport).
+type repoClient struct {
+	repo   name.Repository
+	client *http.Client
+}
+
+// newRepoClient authenticates to repo with the client's keychain.
+func (r *pushRun) newRepoClient(ctx context.Context, repo name.Repository, mountFrom []name.Repository) (*repoClient, error) {
+	auth, err := authn.Resolve(ctx, r.c.keychain, repo)
+	if err != nil {
+		return nil, fmt.Errorf("find credentials for %s: %w", repo, err)
+	}
+	scopes := []string{repo.Scope(transport.PushScope)} // first: some registries read only the first
+	for _, m := range mountFrom {
+		scopes = append(scopes, m.Scope(transport.PullScope))
+	}
+	rt, err := transport.NewWithContext(ctx, repo.Registry, auth, r.rt, scopes)
+	if err != nil {
+		return nil, err
+	}
+	return &repoClient{repo: repo, client: &http.Client{Transport: rt, CheckRedirect: checkRedirect}}, nil
+}
+
+// url is the registry URL of path under /v2/REPO/; the scheme is fixed by
+// ggcr's transport after its ping (https, or http where allowed).
+func (rc *repoClient) url(path string) string {
+	return "https://" + rc.repo.RegistryStr() + "/v2/" + rc.repo.RepositoryStr() + "/" + path
+}
+
+// do sends one request and checks its status against want.
+func (rc *repoClient) do(ctx context.Context, method, u string, body []byte, header map[string]string, want ...int) (*http.Response, error) {
+	var req *http.Request
+	var err error
+	if body != nil {
+		req, err = http.NewRequestWithContext(ctx, method, u, bytes.NewReader(body))
+	} else {
+		req, err = http.NewRequestWithContext(ctx, method, u, nil)
+	}
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	resp, err := rc.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if err := transport.CheckError(resp, want...); err != nil {
+		resp.Body.Close()
+		return nil, err
+	}
+	return resp, nil
+}
+
+// hasManifest reports whether the repository holds the manifest d. A 401
+// or 403 counts as absent, as in ggcr (some registries answer 403 for a
+// missing manifest); the push itself reports a real lack of permission.
+func (rc *repoClient) hasManifest(ctx context.Context, d v1.Hash) (bool, error) {
+	resp, err := rc.do(ctx, http.MethodHead, rc.url("manifests/"+d.String()), nil,
+		map[string]string{"Accept": acceptManifests}, http.StatusOK, http.StatusNotFound, http.StatusUnauthorized, http.StatusForbidden)
+	if err != nil {
+		return false, err
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK, nil
+}
+
+// putManifest PUTs a's manifest at ref, a tag or a digest of the repository.
+func (rc *repoClient) putManifest(ctx context.Context, ref string, a Artifact) error {
+	raw, err := a.RawManifest()
+	if err != nil {
+		return &sourceError{fmt.Errorf("read manifest: %w", err)}
+	}
+	mt, err := a.MediaType()
+	if err != nil {
+		return &sourceError{fmt.Errorf("read media type: %w", err)}
+	}
+	resp, err := rc.do(ctx, http.MethodPut, rc.url("manifests/"+ref), raw,
+		map[string]string{"Content-Type": string(mt)}, http.StatusOK, http.StatusCreated, http.StatusAccepted)
+	if err != nil {
+		return err
+	}
+	return resp.Body.Close()
+}
+
+var acceptManifests = strings.Join([]string{string(types.OCIImageIndex), string(types.OCIManifestSchema1),
+	string(types.DockerManifestList), string(types.DockerManifestSchema2)}, ",")
+
+// checkRedirect follows a registry's redirects, but never sends a request
+// with a body (a PUT) to another host, and never to a private or loopback
+// address on another host: a registry must not steer our uploads at
+// internal services (the SSRF that ggcr's nextLocation also guards).
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 10 {
+		return fmt.Errorf("stopped after 10 redirects")
+	}
+	if err := checkOtherHost(via[0].URL, req.URL); err != nil {
+		return err
+	}
+	if req.URL.Host != via[0].URL.Host && req.Method != http.MethodGet && req.Method != http.MethodHead {
+		return fmt.Errorf("refuse to follow a %s redirect to another host %s", req.Method, req.URL.Host)
+	}
+	return nil
+}
+
+// checkOtherHost refuses a move from one host to a different one that is
+// a private, loopback or link-local IP literal.
+func checkOtherHost(from, to *url.URL) error {
+	if to.Host == from.Host {
+		return nil
+	}
+	if ip := net.ParseIP(to.Hostname()); ip != nil && (ip.IsPrivate() || ip.IsLoopback() || ip.IsLinkLocalUnicast()) {
+		return fmt.Errorf("refuse to follow the registry to the private address %s", to.Host)
+	}
+	return nil
+}
+
+// nextLocation resolves an upload session's Location against the request
+// that returned it (see checkOtherHost).
+func nextLocation(resp *http.Response) (string, error) {
+	loc := resp.Header.Get("Location")
+	if loc == "" {
+		return "", fmt.Errorf("%s %s: the registry gave no Location for the upload", resp.Request.Method, redactURL(resp.Request))
+	}
+	u, err := url.Parse(loc)
+	if err != nil {
+		return "", fmt.Errorf("parse upload Location: %w", err)
+	}
+	next := resp.Request.URL.ResolveReference(u)
+	if err := checkOtherHost(resp.Request.URL, next); err != nil {
+		return "", err
+	}
+	return next.String(), nil
+}

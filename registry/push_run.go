@@ -1,0 +1,106 @@
+package registry
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// pushRun is one Push: its plan, the client's shared transport seen
+// through this run's tally, and one authenticated client per repository.
+type pushRun struct {
+	c       *Client
+	plan    *pushPlan
+	rt      http.RoundTripper
+	tally   *tally
+	clients map[string]*repoClient
+}
+
+func (c *Client) newPushRun(plan *pushPlan) *pushRun {
+	t := newTally(c.o.logger, c.o.progressEvery)
+	return &pushRun{c: c, plan: plan, rt: &observer{inner: c.base, tally: t}, tally: t, clients: map[string]*repoClient{}}
+}
+
+// stop ends the run's progress reports.
+func (r *pushRun) stop() { r.tally.stop() }
+
+// retry runs op under the client's retry policy (see retryOp).
+func (r *pushRun) retry(ctx context.Context, what string, op func(context.Context) error) error {
+	return retryOp(ctx, r.c.o.policy(), r.c.o.logger, what, op)
+}
+
+// push puts the content into every repository, then every tag.
+func (r *pushRun) push(ctx context.Context, refs []name.Reference) (*PushResult, error) {
+	for _, repo := range repositories(refs) {
+		if err := r.pushContent(ctx, repo); err != nil {
+			return nil, fmt.Errorf("push to %s: %w", repo, explain(err, repo, "push"))
+		}
+	}
+	for _, ref := range refs {
+		rc := r.clients[ref.Context().String()]
+		err := r.retry(ctx, "put "+ref.String(), func(ctx context.Context) error {
+			return rc.putManifest(ctx, ref.Identifier(), r.plan.top)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("push %s: %w", ref, explain(err, ref.Context(), "push"))
+		}
+		r.c.o.logger.Info("pushed", "ref", ref.String(), "digest", r.plan.digest.String())
+	}
+	return r.result(refs), nil
+}
+
+// pushContent puts into repo every blob and child manifest the top
+// manifest needs, skipping manifests repo has, children before parents.
+func (r *pushRun) pushContent(ctx context.Context, repo name.Repository) error {
+	var rc *repoClient
+	err := r.retry(ctx, "authenticate to "+repo.String(), func(ctx context.Context) (err error) {
+		rc, err = r.newRepoClient(ctx, repo, r.plan.mountSources(repo))
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	r.clients[repo.String()] = rc
+	nodes := r.plan.nodes
+	top := nodes[len(nodes)-1]
+	if ok, err := r.has(ctx, rc, top.digest); err != nil || ok {
+		if ok {
+			r.c.o.logger.Info("already in repository; putting tags only", "repository", repo.String(), "digest", top.digest.String())
+		}
+		return err
+	}
+	var missing []planNode
+	for _, n := range nodes[:len(nodes)-1] {
+		ok, err := r.has(ctx, rc, n.digest)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			missing = append(missing, n)
+		}
+	}
+	if err := r.uploadBlobs(ctx, rc, append(missing, top)); err != nil {
+		return err
+	}
+	for _, n := range missing {
+		err := r.retry(ctx, "put manifest "+n.digest.String(), func(ctx context.Context) error {
+			return rc.putManifest(ctx, n.digest.String(), n.a)
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// has reports whether rc's repository holds the manifest d.
+func (r *pushRun) has(ctx context.Context, rc *repoClient, d v1.Hash) (found bool, err error) {
+	err = r.retry(ctx, "check manifest "+d.String(), func(ctx context.Context) (err error) {
+		found, err = rc.hasManifest(ctx, d)
+		return err
+	})
+	return found, err
+}

@@ -1,0 +1,133 @@
+package registry
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/authn"
+)
+
+// Defaults of NewClient's options.
+const (
+	DefaultRetries         = 5
+	DefaultPushJobs        = 4 // network work, like ggcr's MultiWrite
+	DefaultBackoff         = 250 * time.Millisecond
+	DefaultMaxBackoff      = 30 * time.Second
+	DefaultResponseTimeout = 2 * time.Minute
+)
+
+// ClientOption configures NewClient. Options are validated when applied
+// and never changed afterwards.
+type ClientOption func(*clientOptions) error
+
+// clientOptions is everything a Client is built from.
+type clientOptions struct {
+	authFiles        []string
+	keychain         authn.Keychain
+	caFiles          []string
+	insecure         []string
+	proxy            func(*http.Request) (*url.URL, error)
+	retries          int
+	backoff, maxWait time.Duration
+	responseTimeout  time.Duration
+	pushTimeout      time.Duration
+	pushJobs         int
+	logger           *slog.Logger
+	progressEvery    time.Duration
+}
+
+func defaultClientOptions() clientOptions {
+	return clientOptions{
+		retries: DefaultRetries, backoff: DefaultBackoff, maxWait: DefaultMaxBackoff,
+		responseTimeout: DefaultResponseTimeout, pushJobs: DefaultPushJobs,
+		logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}
+}
+
+// WithAuthFiles names the credential files to read, first match wins:
+// docker's config.json (whose credsStore and credHelpers are honoured) and
+// podman's auth.json, in the order given. Files that do not exist are
+// skipped. Without this option (or WithKeychain) every request is anonymous.
+func WithAuthFiles(paths ...string) ClientOption {
+	return func(o *clientOptions) error {
+		o.authFiles = append(o.authFiles, paths...)
+		return nil
+	}
+}
+
+// WithKeychain replaces the credential lookup of WithAuthFiles.
+func WithKeychain(k authn.Keychain) ClientOption {
+	return func(o *clientOptions) error {
+		if k == nil {
+			return errors.New("keychain is nil")
+		}
+		o.keychain = k
+		return nil
+	}
+}
+
+// WithCAFiles adds PEM CA certificates (SSL_CERT_FILE, --registry-ca) to
+// the system roots for every TLS connection. A file that cannot be read or
+// holds no certificate is an error from NewClient.
+func WithCAFiles(paths ...string) ClientOption {
+	return func(o *clientOptions) error {
+		o.caFiles = append(o.caFiles, paths...)
+		return nil
+	}
+}
+
+// WithInsecureRegistries names the HOST[:PORT]s that may be reached over
+// plain HTTP or over TLS without verification, and that may receive
+// credentials over plain HTTP. Loopback hosts may use plain HTTP without
+// being named, but get no credentials that way; private-range addresses get
+// nothing without being named.
+func WithInsecureRegistries(hosts ...string) ClientOption {
+	return func(o *clientOptions) error {
+		for _, h := range hosts {
+			if err := checkHostPort(h); err != nil {
+				return fmt.Errorf("insecure registry %q: %w", h, err)
+			}
+		}
+		o.insecure = append(o.insecure, hosts...)
+		return nil
+	}
+}
+
+// WithProxy sets the proxy function of the client's transports (cmd passes
+// http.ProxyFromEnvironment). The default is no proxy.
+func WithProxy(proxy func(*http.Request) (*url.URL, error)) ClientOption {
+	return func(o *clientOptions) error {
+		o.proxy = proxy
+		return nil
+	}
+}
+
+// WithRetries bounds the retries of each request and the fresh upload
+// sessions of each blob (default DefaultRetries; 0 tries everything once).
+func WithRetries(n int) ClientOption {
+	return func(o *clientOptions) error {
+		if n < 0 {
+			return fmt.Errorf("retries must be 0 or more, not %d", n)
+		}
+		o.retries = n
+		return nil
+	}
+}
+
+// WithBackoff sets the first retry delay, which doubles (with jitter) on
+// each retry, and the longest wait, which also caps a Retry-After header
+// (defaults DefaultBackoff and DefaultMaxBackoff). Tests make both tiny.
+func WithBackoff(first, longest time.Duration) ClientOption {
+	return func(o *clientOptions) error {
+		if first <= 0 || longest < first {
+			return fmt.Errorf("backoff: want 0 < first (%v) <= longest (%v)", first, longest)
+		}
+		o.backoff, o.maxWait = first, longest
+		return nil
+	}
+}

@@ -1,0 +1,128 @@
+package registry
+
+import (
+	"crypto/tls"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+)
+
+// retryTransport retries single requests that are safe to send again:
+// HEAD, GET, a manifest PUT and the POST that opens an upload session (a
+// new session each time; an orphaned one costs the registry nothing). It
+// retries on connection errors, 408, 429 (after Retry-After) and 5xx.
+//
+// It never retries a request inside an upload session (the PATCH carrying
+// the blob, the PUT committing it): after a failure nobody knows how much
+// of the body the registry kept, so the blob restarts in a new session,
+// one level up (uploadBlob). A request whose body cannot be rewound (no
+// GetBody) is never retried either. A GET whose body breaks mid-way is
+// resumed by resumableBody.
+type retryTransport struct {
+	inner  http.RoundTripper
+	policy retryPolicy
+	logger *slog.Logger
+}
+
+var _ http.RoundTripper = (*retryTransport)(nil)
+
+// RoundTrip implements http.RoundTripper.
+func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	if !replayable(req) {
+		return t.inner.RoundTrip(req)
+	}
+	for attempt := 0; ; attempt++ {
+		r, err := rewound(req, attempt)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := t.inner.RoundTrip(r)
+		if !t.again(req, attempt, resp, err) {
+			if err == nil && req.Method == http.MethodGet && resp.StatusCode == http.StatusOK {
+				resp.Body = &resumableBody{t: t, req: req, body: resp.Body, size: resp.ContentLength}
+			}
+			return resp, err
+		}
+		wait := t.policy.wait(attempt, resp)
+		t.logger.Debug("retrying request", "method", req.Method, "url", redactURL(req), "attempt", attempt+1,
+			"of", t.policy.retries, "after", reason(resp, err), "wait", wait)
+		if resp != nil {
+			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+			resp.Body.Close()
+		}
+		if err := sleep(req.Context(), wait); err != nil {
+			return nil, err
+		}
+	}
+}
+
+// again reports whether the outcome of attempt is worth another try.
+func (t *retryTransport) again(req *http.Request, attempt int, resp *http.Response, err error) bool {
+	if attempt >= t.policy.retries || req.Context().Err() != nil {
+		return false
+	}
+	if err != nil {
+		return !permanentTransportError(err)
+	}
+	return retryableStatus(resp.StatusCode)
+}
+
+// replayable reports whether req may be sent twice (see retryTransport).
+func replayable(req *http.Request) bool {
+	if req.Body != nil && req.Body != http.NoBody && req.GetBody == nil {
+		return false
+	}
+	switch req.Method {
+	case http.MethodHead, http.MethodGet:
+		return true
+	case http.MethodPut:
+		return strings.Contains(req.URL.Path, "/manifests/")
+	case http.MethodPost:
+		return strings.HasSuffix(req.URL.Path, "/blobs/uploads/")
+	}
+	return false
+}
+
+// rewound is req for attempt: req itself first, then a clone with a fresh
+// body from GetBody.
+func rewound(req *http.Request, attempt int) (*http.Request, error) {
+	if attempt == 0 {
+		return req, nil
+	}
+	r := req.Clone(req.Context())
+	if req.GetBody != nil {
+		body, err := req.GetBody()
+		if err != nil {
+			return nil, err
+		}
+		r.Body = body
+	}
+	return r, nil
+}
+
+// permanentTransportError reports errors that a retry cannot fix: a
+// refused request, an untrusted certificate, TLS spoken to a plain-HTTP
+// server, a cancelled context.
+func permanentTransportError(err error) bool {
+	var pe *policyError
+	var te *tlsError
+	var rh tls.RecordHeaderError // https to a plain-HTTP server
+	return errors.As(err, &pe) || errors.As(err, &te) || errors.As(err, &rh) || isCertificateError(err) || isContextError(err)
+}
+
+// redactURL is req's URL without its query, which may carry upload state.
+func redactURL(req *http.Request) string {
+	u := *req.URL
+	u.RawQuery, u.User = "", nil
+	return u.String()
+}
+
+// reason describes a failed attempt for the log.
+func reason(resp *http.Response, err error) string {
+	if err != nil {
+		return err.Error()
+	}
+	return resp.Status
+}

@@ -1,0 +1,75 @@
+package registry
+
+import (
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+)
+
+// hostSet is a set of HOST[:PORT]s; an entry without a port matches every
+// port of that host.
+type hostSet map[string]bool
+
+func newHostSet(hosts []string) hostSet {
+	s := hostSet{}
+	for _, h := range hosts {
+		s[strings.ToLower(h)] = true
+	}
+	return s
+}
+
+// has reports whether hostport (a URL's Host) is in the set.
+func (s hostSet) has(hostport string) bool {
+	hostport = strings.ToLower(hostport)
+	if s[hostport] {
+		return true
+	}
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	return s[host] || s["["+host+"]"]
+}
+
+// isLoopback reports whether hostport names localhost or a loopback IP.
+// Private ranges (10/8, 172.16/12, 192.168/16) are not loopback: ggcr
+// treats them as plain-HTTP registries by default, we do not.
+func isLoopback(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(strings.Trim(host, "[]"))
+	return ip != nil && ip.IsLoopback()
+}
+
+// policyError is a request the client refused to send.
+type policyError struct{ host, what string }
+
+func (e *policyError) Error() string {
+	return fmt.Sprintf("%s %s: name it with --insecure-registry %s if that is intended", e.what, e.host, e.host)
+}
+
+// tlsError is a certificate from an authority the client does not trust.
+type tlsError struct {
+	host string
+	err  error
+}
+
+func (e *tlsError) Error() string {
+	return fmt.Sprintf("%v (the registry %s presented a certificate signed by an unknown authority: pass its CA certificate with --registry-ca FILE)", e.err, e.host)
+}
+
+func (e *tlsError) Unwrap() error { return e.err }
+
+// isUnknownAuthority reports whether err is a certificate signed by an
+// authority outside the pool.
+func isUnknownAuthority(err error) bool {
+	var ua x509.UnknownAuthorityError
+	return errors.As(err, &ua)
+}
