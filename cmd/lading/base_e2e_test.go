@@ -2,8 +2,10 @@ package main
 
 import (
 	"cmp"
+	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -164,4 +166,42 @@ func checkOnBaseImage(t *testing.T, baseIndex string, base, img layoutImage, wan
 	if strings.Contains(img.annotations["org.opencontainers.image.base.name"], "/tmp/") {
 		t.Errorf("%s: base.name annotation %q records a host path", p, img.annotations["org.opencontainers.image.base.name"])
 	}
+}
+
+// TestUsrMergeBaseE2E: on a base where /bin is a symlink to usr/bin (as in
+// Debian and distroless), a binary added at /bin/hello is written at
+// /usr/bin/hello and the link stays: umoci unpacks /bin as the symlink, and
+// runc runs /bin/hello through it, as the base's user 65532.
+func TestUsrMergeBaseE2E(t *testing.T) {
+	requireRoot(t)
+	dir := t.TempDir()
+	tree, baseLayout, out := filepath.Join(dir, "base-tree"), filepath.Join(dir, "base"), filepath.Join(dir, "out")
+	noErr(t, os.MkdirAll(filepath.Join(tree, "usr", "bin"), 0o755))
+	noErr(t, os.Symlink("usr/bin", filepath.Join(tree, "bin")))
+	epoch := strconv.Itoa(e2eEpoch)
+	ladingOK(t, "build", "--base", "static", "--add", tree+":/", "--oci-layout", baseLayout+":v1", "--source-date-epoch", epoch)
+	ladingOK(t, "build", "--base", "oci-layout:"+baseLayout+":v1", "--add", helloBinary(t)+":/bin/hello",
+		"--entrypoint", "/bin/hello", "--oci-layout", out+":v1", "--source-date-epoch", epoch)
+	bundle := filepath.Join(dir, "bundle")
+	runTool(t, "umoci", "unpack", "--image", out+":v1", bundle)
+	rootfs := filepath.Join(bundle, "rootfs")
+	if target, err := os.Readlink(filepath.Join(rootfs, "bin")); err != nil || target != "usr/bin" {
+		t.Errorf("/bin -> %q (%v), want the base's symlink to usr/bin", target, err)
+	}
+	if info, err := os.Lstat(filepath.Join(rootfs, "usr", "bin", "hello")); err != nil || info.Mode() != 0o755 {
+		t.Errorf("/usr/bin/hello: %v (%v), want a regular file of mode 0755", info, err)
+	}
+	got := runBundle(t, bundle, []string{"/bin/hello", "@/proc/self/status"})
+	if !strings.HasPrefix(got, "hello from lading\n") || !regexp.MustCompile(`(?m)^Uid:\s+65532\s`).MatchString(got) {
+		t.Errorf("runc run /bin/hello printed:\n%s\nwant the greeting and Uid 65532", got)
+	}
+}
+
+// ladingOK runs the lading binary with args and returns its stdout, ending
+// the test if it fails.
+func ladingOK(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := exec.Command(ladingBinary(t), args...)
+	cmd.Env = childEnv()
+	return runCmd(t, cmd)
 }
