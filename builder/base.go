@@ -15,7 +15,7 @@ import (
 // the registry client here, so bases are pulled with the same credentials
 // and TLS settings pushes use.
 type Fetcher interface {
-	Fetch(ctx context.Context, ref string) (registry.Artifact, error)
+	Pull(ctx context.Context, ref string) (registry.Artifact, error)
 }
 
 // Built-in base names.
@@ -56,7 +56,7 @@ func resolveBase(ctx context.Context, req Request) (base, error) {
 		b.artifact, err = registry.OpenDockerArchive(rest)
 	default:
 		f := &pinnedFetcher{next: req.Fetcher, lock: req.Lock, cache: req.Cache, logger: req.Logger}
-		b.artifact, err = f.Fetch(ctx, req.Base)
+		b.artifact, err = f.Pull(ctx, req.Base)
 		b.refName = req.Base
 	}
 	if err != nil {

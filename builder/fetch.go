@@ -25,8 +25,8 @@ type pinnedFetcher struct {
 
 var _ Fetcher = (*pinnedFetcher)(nil)
 
-// Fetch implements Fetcher.
-func (p *pinnedFetcher) Fetch(ctx context.Context, ref string) (registry.Artifact, error) {
+// Pull implements Fetcher.
+func (p *pinnedFetcher) Pull(ctx context.Context, ref string) (registry.Artifact, error) {
 	pinned := ref
 	entry, locked := LockEntry{}, false
 	if p.lock != nil {
@@ -48,7 +48,7 @@ func (p *pinnedFetcher) Fetch(ctx context.Context, ref string) (registry.Artifac
 	if p.next == nil {
 		return nil, fmt.Errorf("no registry client configured")
 	}
-	a, err := p.next.Fetch(ctx, pinned)
+	a, err := p.next.Pull(ctx, pinned)
 	if err != nil {
 		return nil, err
 	}

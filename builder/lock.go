@@ -79,7 +79,7 @@ func IsRegistryBase(base string) bool {
 
 // Pin resolves ref now and returns its lock entry.
 func Pin(ctx context.Context, f Fetcher, ref string) (LockEntry, error) {
-	a, err := f.Fetch(ctx, ref)
+	a, err := f.Pull(ctx, ref)
 	if err != nil {
 		return LockEntry{}, fmt.Errorf("resolve base %s: %w", ref, err)
 	}

@@ -22,7 +22,7 @@ import (
 // remoteFetcher is the simplest registry Fetcher: ggcr's remote.Get.
 type remoteFetcher struct{}
 
-func (remoteFetcher) Fetch(ctx context.Context, ref string) (registry.Artifact, error) {
+func (remoteFetcher) Pull(ctx context.Context, ref string) (registry.Artifact, error) {
 	r, err := name.ParseReference(ref)
 	if err != nil {
 		return nil, err
