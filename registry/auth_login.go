@@ -58,6 +58,10 @@ func (c *Client) loginError(reg name.Registry, user string, err error) error {
 	if isContextError(err) {
 		return err
 	}
+	var tlsErr *tlsError
+	if errors.As(err, &tlsErr) {
+		return fmt.Errorf("log in to %s: %w", reg, tlsErr)
+	}
 	var te *transport.Error
 	if errors.As(err, &te) && te.StatusCode == http.StatusUnauthorized {
 		return fmt.Errorf("log in to %s as %s: unauthorized: the registry rejected the user name or password: %w", reg, user, err)

@@ -55,6 +55,8 @@ type faultyRegistry struct {
 	early   []string
 	// onRequest, if set, runs before each request is handled.
 	onRequest func(seq int, req *http.Request)
+	// inflight counts requests being handled, for quiesce.
+	inflight sync.WaitGroup
 }
 
 func newFaultyRegistry(t *testing.T, rate float64, seed uint64) *faultyRegistry {
@@ -77,12 +79,14 @@ func (f *faultyRegistry) setRate(rate float64) {
 
 // ServeHTTP implements http.Handler.
 func (f *faultyRegistry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
+	f.inflight.Add(1)
+	defer f.inflight.Done()
 	body, _ := io.ReadAll(req.Body)
 	req.Body = io.NopCloser(bytes.NewReader(body))
-	seq, kind := f.begin(req)
+	seq, kind, hook := f.begin(req)
 	f.checkOrder(req, body)
-	if f.onRequest != nil {
-		f.onRequest(seq, req)
+	if hook != nil {
+		hook(seq, req)
 	}
 	switch kind {
 	case fault500:
@@ -110,8 +114,8 @@ func (f *faultyRegistry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	}
 }
 
-// begin records req and draws its fault.
-func (f *faultyRegistry) begin(req *http.Request) (int, fault) {
+// begin records req and draws its fault; it returns the request hook.
+func (f *faultyRegistry) begin(req *http.Request) (int, fault, func(int, *http.Request)) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	kind := noFault
@@ -120,8 +124,25 @@ func (f *faultyRegistry) begin(req *http.Request) (int, fault) {
 	}
 	seq := len(f.records)
 	f.records = append(f.records, record{seq: seq, method: req.Method, path: req.URL.Path, query: req.URL.RawQuery, fault: kind})
-	return seq, kind
+	return seq, kind, f.onRequest
 }
+
+// setHook sets onRequest.
+func (f *faultyRegistry) setHook(hook func(seq int, req *http.Request)) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.onRequest = hook
+}
+
+// requests is how many requests have arrived so far.
+func (f *faultyRegistry) requests() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.records)
+}
+
+// quiesce waits for every request being handled to finish.
+func (f *faultyRegistry) quiesce() { f.inflight.Wait() }
 
 // finish records the registry's answer to request seq.
 func (f *faultyRegistry) finish(seq, status int) {

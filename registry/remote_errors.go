@@ -15,6 +15,10 @@ import (
 // "denied: check push permission for REPO". verb is "push" or "pull".
 func explain(err error, repo name.Repository, verb string) error {
 	err = redactErr(err)
+	var tlsErr *tlsError
+	if errors.As(err, &tlsErr) {
+		return tlsErr // alone: ggcr's ping adds a plain-HTTP attempt's noise
+	}
 	var te *transport.Error
 	if !errors.As(err, &te) {
 		return err

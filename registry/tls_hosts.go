@@ -62,7 +62,7 @@ type tlsError struct {
 }
 
 func (e *tlsError) Error() string {
-	return fmt.Sprintf("%v (the registry %s presented a certificate signed by an unknown authority: pass its CA certificate with --registry-ca FILE)", e.err, e.host)
+	return fmt.Sprintf("the registry %s presented a certificate signed by an unknown authority: pass its CA certificate with --registry-ca FILE (%v)", e.host, e.err)
 }
 
 func (e *tlsError) Unwrap() error { return e.err }
