@@ -58,6 +58,10 @@ func run(ctx context.Context, args []string, e env, stdout, stderr io.Writer) in
 	switch args[0] {
 	case "build":
 		err = runBuild(ctx, args[1:], e, stdout, stderr)
+	case "push":
+		err = runPush(ctx, args[1:], e, stdout, stderr)
+	case "login":
+		err = runLogin(ctx, args[1:], e, os.Stdin, stdout, stderr)
 	case "version":
 		err = runVersion(stdout)
 	case "help", "-h", "--help":

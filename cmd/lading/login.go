@@ -1,0 +1,91 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/pflag"
+)
+
+const loginUsage = `Usage: lading login [flags] REGISTRY -u USER --password-stdin
+
+Checks USER and the password read from stdin against REGISTRY (HOST[:PORT]),
+as docker login does, and stores them in docker's config.json
+($DOCKER_CONFIG/config.json, else ~/.docker/config.json) the way docker
+login does: as auths[REGISTRY].auth, or through the credential helper the
+file names. The file is replaced atomically, mode 0600; nothing is written
+when the registry rejects the credentials. The password is never taken on
+the command line, where other users could read it.
+
+Example:
+  echo "$TOKEN" | lading login registry.example -u ci --password-stdin
+
+Flags:
+`
+
+// maxPassword bounds what is read from stdin for a password or token.
+const maxPassword = 64 << 10
+
+// runLogin implements `lading login`; the password comes from stdin.
+func runLogin(ctx context.Context, args []string, e env, stdin io.Reader, stdout, stderr io.Writer) error {
+	var remote remoteFlags
+	var user string
+	var passwordStdin bool
+	fs := pflag.NewFlagSet("lading login", pflag.ContinueOnError)
+	fs.SortFlags = false
+	fs.StringVarP(&user, "username", "u", "", "user name\n  e.g. -u ci")
+	fs.BoolVar(&passwordStdin, "password-stdin", false, "read the password (or token) from stdin")
+	remote.addTLS(fs)
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			fmt.Fprint(stdout, loginUsage+fs.FlagUsages())
+			return errHelp
+		}
+		return usageError{err}
+	}
+	switch {
+	case fs.NArg() != 1:
+		return usagef("want one REGISTRY, e.g. lading login registry.example -u USER --password-stdin")
+	case user == "":
+		return usagef("-u USER is required")
+	case !passwordStdin:
+		return usagef("--password-stdin is required: lading reads the password from stdin, never from the command line")
+	}
+	password, err := readPassword(stdin)
+	if err != nil {
+		return err
+	}
+	config, err := dockerConfigFile(e)
+	if err != nil {
+		return err
+	}
+	remote.progress = "none"
+	remote.pushJobs = 1
+	client, err := remote.client(e, stderr, newLogger(stderr, false))
+	if err != nil {
+		return err
+	}
+	if err := client.Login(ctx, fs.Arg(0), user, password, config); err != nil {
+		return err
+	}
+	fmt.Fprintln(stdout, "Login Succeeded")
+	return nil
+}
+
+// readPassword reads a password from r, without its trailing newline.
+func readPassword(r io.Reader) (string, error) {
+	raw, err := io.ReadAll(io.LimitReader(r, maxPassword))
+	if err != nil {
+		return "", fmt.Errorf("read password from stdin: %w", err)
+	}
+	p := strings.TrimSuffix(strings.TrimSuffix(string(raw), "\n"), "\r")
+	if p == "" {
+		return "", usagef("--password-stdin: stdin held no password")
+	}
+	return p, nil
+}

@@ -1,0 +1,145 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/spf13/pflag"
+
+	"github.com/lading-dev/lading/registry"
+)
+
+// pushFlags is the CLI's plain config for `lading push`.
+type pushFlags struct {
+	remote       remoteFlags
+	metadataFile string
+	quiet        bool
+}
+
+const pushUsage = `Usage: lading push [flags] SRC REF...
+
+Pushes the image or index in SRC to every registry reference REF (tags or
+digests): blobs first (only those the registry lacks; base layers mounted
+from their repository when it is on the same registry), then each platform
+manifest, then the index, tags last, so a failed or interrupted push never
+leaves a tag on an incomplete image. This is the air-gapped hand-off: build
+on one side, push on the other.
+
+SRC is one of:
+  oci-layout:DIR[:TAG|@DIGEST]   an OCI image layout (a plain DIR works too)
+  oci-archive:FILE[:TAG]         an oci-archive tarball
+  docker-archive:FILE            a docker save / lading --docker-archive tarball
+
+Credentials come from docker's config.json ($DOCKER_CONFIG or ~/.docker),
+its credential helpers, and podman's auth.json; see lading login. stdout
+gets one REPO@sha256:… line per REF. Exit codes: 0 success, 1 error,
+2 usage error, 130 interrupted.
+
+Example:
+  lading push oci-layout:out:v1 registry.example/web/app:v1 registry.example/web/app:latest
+
+Flags:
+`
+
+// runPush implements `lading push`.
+func runPush(ctx context.Context, args []string, e env, stdout, stderr io.Writer) error {
+	var f pushFlags
+	fs := pflag.NewFlagSet("lading push", pflag.ContinueOnError)
+	fs.SortFlags = false
+	f.remote.addPush(fs)
+	f.remote.addTLS(fs)
+	fs.StringVar(&f.metadataFile, "metadata-file", "", "write JSON listing every reference and digest pushed, each platform's manifest included, to FILE\n  e.g. --metadata-file push.json")
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print only results and errors")
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			fmt.Fprint(stdout, pushUsage+fs.FlagUsages())
+			return errHelp
+		}
+		return usageError{err}
+	}
+	if fs.NArg() < 2 {
+		return usagef("want SRC and at least one REF, e.g. lading push oci-layout:out registry.example/app:v1")
+	}
+	refs := fs.Args()[1:]
+	for _, r := range refs {
+		if _, err := name.ParseReference(r); err != nil {
+			return usagef("REF %q: %v", r, err)
+		}
+	}
+	logger := newLogger(stderr, f.quiet)
+	client, err := f.remote.client(e, stderr, logger)
+	if err != nil {
+		return err
+	}
+	work, err := os.MkdirTemp("", "lading-push-*")
+	if err != nil {
+		return fmt.Errorf("create work directory: %w", err)
+	}
+	defer os.RemoveAll(work)
+	src, err := openSource(ctx, fs.Arg(0), work)
+	if err != nil {
+		return err
+	}
+	res, err := client.Push(ctx, src, refs)
+	if err != nil {
+		return err
+	}
+	if f.metadataFile != "" {
+		if err := writeJSON(f.metadataFile, res); err != nil {
+			return err
+		}
+	}
+	for _, r := range res.Refs {
+		fmt.Fprintln(stdout, r.Line())
+	}
+	return nil
+}
+
+// openSource opens SRC: an OCI layout, an oci-archive (extracted into
+// work, which must outlive the artifact) or a docker-archive.
+func openSource(ctx context.Context, src, work string) (registry.Artifact, error) {
+	kind, rest, _ := strings.Cut(src, ":")
+	switch kind {
+	case "oci-layout":
+		dir, sel := splitSource(rest)
+		return registry.OpenLayout(dir, sel)
+	case "oci-archive":
+		file, sel := splitSource(rest)
+		return registry.OpenOCIArchive(ctx, file, sel, work)
+	case "docker-archive":
+		return registry.OpenDockerArchive(rest)
+	}
+	if fi, err := os.Stat(src); err == nil && fi.IsDir() {
+		return registry.OpenLayout(src, "")
+	}
+	return nil, usagef("SRC %q: want oci-layout:DIR[:TAG|@DIGEST], oci-archive:FILE[:TAG], docker-archive:FILE or an OCI layout directory", src)
+}
+
+// splitSource splits PATH[:TAG|@DIGEST] into PATH and "TAG" or
+// "@sha256:…"; a colon followed by a slash belongs to PATH.
+func splitSource(s string) (string, string) {
+	if i := strings.LastIndex(s, "@sha256:"); i >= 0 {
+		return s[:i], s[i:]
+	}
+	return splitRef(s)
+}
+
+// writeJSON writes v as indented JSON to path, atomically.
+func writeJSON(path string, v any) error {
+	raw, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode %s: %w", path, err)
+	}
+	return registry.WriteFile(path, 0o644, func(w io.Writer) error {
+		_, err := w.Write(append(raw, '\n'))
+		return err
+	})
+}
