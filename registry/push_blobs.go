@@ -35,6 +35,9 @@ func (r *pushRun) uploadBlobs(ctx context.Context, rc *repoClient, nodes []planN
 			}
 			seen[d] = true
 			from := mountFrom(l, n, rc.repo, i < len(n.layers))
+			if from == nil {
+				from = r.sibling(rc.repo)
+			}
 			tl := r.tally.track(unwrapMountable(l), d)
 			g.Go(func() error {
 				return r.retry(gctx, "upload blob "+d.String(), func(ctx context.Context) error {
@@ -61,6 +64,18 @@ func mountFrom(l v1.Layer, n planNode, repo name.Repository, isLayer bool) *name
 	if ref, ok := n.mountSource(repo); ok {
 		src := ref.Context()
 		return &src
+	}
+	return nil
+}
+
+// sibling is a repository of repo's registry this push has already filled:
+// pushing one image to several repositories of a registry uploads each
+// blob once and mounts it everywhere else.
+func (r *pushRun) sibling(repo name.Repository) *name.Repository {
+	for _, d := range r.done {
+		if sameRegistryOtherRepo(d, repo) {
+			return &d
+		}
 	}
 	return nil
 }

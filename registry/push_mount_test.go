@@ -42,3 +42,16 @@ func TestPushMountsBaseLayers(t *testing.T) {
 		})
 	}
 }
+
+// TestPushToSeveralRepositories: one push to two repositories of a
+// registry uploads each blob once and mounts it into the second.
+func TestPushToSeveralRepositories(t *testing.T) {
+	reg := newFaultyRegistry(t, 0, 13)
+	c, _ := testClient(t)
+	res, err := c.Push(context.Background(), seededIndex(t, 13, 2), []string{reg.host() + "/one/app:v1", reg.host() + "/two/app:v1"})
+	noError(t, err)
+	if res.Blobs.Uploaded != 6 || res.Blobs.Mounted != 6 {
+		t.Errorf("blobs %+v; want 6 uploaded into the first repository and 6 mounted into the second", res.Blobs)
+	}
+	checkRegistryClean(t, reg, "one/app", "two/app")
+}

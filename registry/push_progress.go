@@ -60,6 +60,8 @@ type countingReader struct {
 	n  *atomic.Int64
 }
 
+var _ io.ReadCloser = (*countingReader)(nil)
+
 func (c *countingReader) Read(b []byte) (int, error) {
 	n, err := c.rc.Read(b)
 	c.n.Add(int64(n))

@@ -17,6 +17,7 @@ type pushRun struct {
 	rt      http.RoundTripper
 	tally   *tally
 	clients map[string]*repoClient
+	done    []name.Repository // repositories that have all the content
 }
 
 func (c *Client) newPushRun(plan *pushPlan) *pushRun {
@@ -38,6 +39,7 @@ func (r *pushRun) push(ctx context.Context, refs []name.Reference) (*PushResult,
 		if err := r.pushContent(ctx, repo); err != nil {
 			return nil, fmt.Errorf("push to %s: %w", repo, explain(err, repo, "push"))
 		}
+		r.done = append(r.done, repo)
 	}
 	for _, ref := range refs {
 		rc := r.clients[ref.Context().String()]
@@ -57,7 +59,7 @@ func (r *pushRun) push(ctx context.Context, refs []name.Reference) (*PushResult,
 func (r *pushRun) pushContent(ctx context.Context, repo name.Repository) error {
 	var rc *repoClient
 	err := r.retry(ctx, "authenticate to "+repo.String(), func(ctx context.Context) (err error) {
-		rc, err = r.newRepoClient(ctx, repo, r.plan.mountSources(repo))
+		rc, err = r.newRepoClient(ctx, repo, r.mountSources(repo))
 		return err
 	})
 	if err != nil {
@@ -94,6 +96,16 @@ func (r *pushRun) pushContent(ctx context.Context, repo name.Repository) error {
 		}
 	}
 	return nil
+}
+
+// mountSources lists the repositories a push to repo may mount from, for
+// the token's pull scopes: the plan's, and a sibling already filled.
+func (r *pushRun) mountSources(repo name.Repository) []name.Repository {
+	out := r.plan.mountSources(repo)
+	if s := r.sibling(repo); s != nil {
+		out = append(out, *s)
+	}
+	return out
 }
 
 // has reports whether rc's repository holds the manifest d.

@@ -14,11 +14,12 @@ import (
 // pushes are sent. It is safe for concurrent use; its options never change
 // after NewClient.
 //
-// The layers of its stack, outermost first: ggcr's auth (basic or bearer,
-// a fresh token on 401), a per-push observer (progress, counts), a
-// retryTransport (idempotent single requests), a hostTransport (TLS, plain
-// HTTP only where allowed). Retries that must start over (a blob upload
-// after a failure) are retryOp's, around ggcr's Pusher.Upload.
+// Its requests pass, outermost first: ggcr's auth transport (basic, or a
+// bearer token refreshed on 401), a push's observer (per-blob lines and
+// counts), a retryTransport (single requests that are safe to resend), and
+// a hostTransport (TLS roots, and plain HTTP only where allowed). Pushes
+// speak the blob protocol themselves (push_upload.go) so that a failed
+// upload restarts in a new session under retryOp; pulls are ggcr's.
 type Client struct {
 	o        clientOptions
 	base     http.RoundTripper

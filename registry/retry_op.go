@@ -95,5 +95,7 @@ func isCertificateError(err error) bool {
 // sourceError is a failure to read our own content, not the network's.
 type sourceError struct{ err error }
 
+var _ error = (*sourceError)(nil)
+
 func (e *sourceError) Error() string { return e.err.Error() }
 func (e *sourceError) Unwrap() error { return e.err }

@@ -51,6 +51,11 @@ func isLoopback(hostport string) bool {
 // policyError is a request the client refused to send.
 type policyError struct{ host, what string }
 
+var (
+	_ error = (*policyError)(nil)
+	_ error = (*tlsError)(nil)
+)
+
 func (e *policyError) Error() string {
 	return fmt.Sprintf("%s %s: name it with --insecure-registry %s if that is intended", e.what, e.host, e.host)
 }
