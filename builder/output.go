@@ -36,6 +36,11 @@ func writeAll(ctx context.Context, req Request, b base, art artifact, images []p
 		res.Outputs = append(res.Outputs, w)
 		req.Logger.Info("wrote output", "kind", o.Kind, "path", o.Path)
 	}
+	if req.Push {
+		if err := pushAll(ctx, req, art, res); err != nil {
+			return nil, err
+		}
+	}
 	return res, nil
 }
 

@@ -56,6 +56,8 @@ const (
 	OCILayout     OutputKind = "oci-layout"
 	OCIArchive    OutputKind = "oci-archive"
 	DockerArchive OutputKind = "docker-archive"
+	// Registry is a pushed reference: Path is the repository.
+	Registry OutputKind = "registry"
 )
 
 // Output is one place the image is written. Ref names the image inside a
@@ -81,6 +83,10 @@ type Request struct {
 	Lock *Lock
 	// Cache keeps digest-pinned registry bases; nil caches nothing.
 	Cache *registry.Cache
+	// Push pushes the image or index to every tag with Pusher, after the
+	// local outputs are written.
+	Push   bool
+	Pusher Pusher
 	// Platforms to build; AllPlatforms takes every platform the base has.
 	Platforms    []v1.Platform
 	AllPlatforms bool
@@ -128,8 +134,11 @@ func (r *Request) normalize() error {
 	if len(r.Platforms) == 0 && !r.AllPlatforms {
 		return fmt.Errorf("no platform given")
 	}
-	if len(r.Outputs) == 0 {
+	if len(r.Outputs) == 0 && !r.Push {
 		return fmt.Errorf("no output given")
+	}
+	if r.Push && (r.Pusher == nil || len(r.Tags) == 0) {
+		return fmt.Errorf("push: no registry client or no tag to push to")
 	}
 	for _, t := range r.Tags {
 		if _, err := name.NewTag(t); err != nil {

@@ -6,6 +6,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/lading-dev/lading/registry"
 )
 
 // Result describes what a build made and wrote; it is the --metadata-file
@@ -19,6 +21,8 @@ type Result struct {
 	// Manifests lists each platform's image manifest.
 	Manifests []ManifestInfo `json:"manifests"`
 	Outputs   []Written      `json:"outputs"`
+	// Pushed lists every reference and manifest pushed, with --push.
+	Pushed *registry.PushResult `json:"pushed,omitempty"`
 }
 
 // BaseInfo names the base used and its digest.

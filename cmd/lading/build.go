@@ -33,6 +33,8 @@ type buildFlags struct {
 	level                           int
 	epoch                           string
 	metadataFile                    string
+	push                            bool
+	remote                          remoteFlags
 	specFile, cacheDir              string
 	quiet                           bool
 }
@@ -70,6 +72,17 @@ func runBuild(ctx context.Context, args []string, e env, stdout, stderr io.Write
 	req, err := f.request(ctx, fs, e, logger)
 	if err != nil {
 		return err
+	}
+	client, err := f.remote.client(e, stderr, logger)
+	if err != nil {
+		return err
+	}
+	req.Fetcher = client
+	if f.push {
+		if len(req.Tags) == 0 {
+			return usagef("--push needs a reference to push to: name one with -t/--tag or the spec's tags")
+		}
+		req.Pusher, req.Push = client, true
 	}
 	work, err := os.MkdirTemp("", "lading-build-*")
 	if err != nil {

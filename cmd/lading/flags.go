@@ -34,6 +34,9 @@ func (f *buildFlags) flagSet() *pflag.FlagSet {
 	fs.StringVar(&f.epoch, "source-date-epoch", "", "Unix time for every timestamp (default: $SOURCE_DATE_EPOCH, else git HEAD's commit time, else 0)\n  e.g. --source-date-epoch 1700000000")
 	fs.StringVar(&f.metadataFile, "metadata-file", "", "write JSON describing the image, its layers and every output to FILE\n  e.g. --metadata-file build.json")
 	fs.StringVar(&f.cacheDir, "cache-dir", "", "where digest-pinned bases are kept (default: $XDG_CACHE_HOME/lading, else ~/.cache/lading)\n  e.g. --cache-dir /var/cache/lading")
+	fs.BoolVar(&f.push, "push", false, "push the image or index to every -t/--tag (and the spec's tags), after the local outputs\n  e.g. --push -t registry.example/web/app:v1")
+	f.remote.addPush(fs)
+	f.remote.addTLS(fs)
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print only results and errors")
 	fs.Usage = func() {}
 	return fs

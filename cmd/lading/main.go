@@ -60,6 +60,8 @@ func run(ctx context.Context, args []string, e env, stdout, stderr io.Writer) in
 		err = runBuild(ctx, args[1:], e, stdout, stderr)
 	case "push":
 		err = runPush(ctx, args[1:], e, stdout, stderr)
+	case "lock":
+		err = runLock(ctx, args[1:], e, stdout, stderr)
 	case "login":
 		err = runLogin(ctx, args[1:], e, os.Stdin, stdout, stderr)
 	case "version":
@@ -81,10 +83,10 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 	case errors.Is(err, errHelp):
 		return exitOK
 	case ctx.Err() != nil && errors.Is(err, context.Canceled):
-		fmt.Fprintln(stderr, "lading: interrupted; nothing was written")
+		fmt.Fprintln(stderr, "lading: interrupted; no output was written and no tag was moved")
 		return exitCanceled
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "lading: %v\nRun 'lading build --help' for usage.\n", err)
+		fmt.Fprintf(stderr, "lading: %v\nRun 'lading COMMAND --help' for usage.\n", err)
 		return exitUsage
 	}
 	fmt.Fprintf(stderr, "lading: %v\n", err)
@@ -94,6 +96,9 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 const topUsage = `lading assembles reproducible container images without a daemon.
 
 Usage:
-  lading build [flags]   build an image from host files (see lading build --help)
-  lading version         print the version, Go version and compressor pin
+  lading build [flags]     build an image from lading.yaml and/or host files (see lading build --help)
+  lading push SRC REF...   push an OCI layout or archive to registries
+  lading login REGISTRY    store registry credentials (-u USER --password-stdin)
+  lading lock              pin the spec's registry base to digests in lading.lock
+  lading version           print the version, Go version and compressor pin
 `

@@ -313,7 +313,7 @@ func (f *buildFlags) outputs(logger *slog.Logger) ([]builder.Output, error) {
 			return nil, usagef("--%s: empty path", o.Kind)
 		}
 	}
-	if len(out) == 0 {
+	if len(out) == 0 && !f.push {
 		logger.Warn("no output named; writing an OCI layout to ./lading-out")
 		out = append(out, builder.Output{Kind: builder.OCILayout, Path: "lading-out"})
 	}

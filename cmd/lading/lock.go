@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+
+	"github.com/spf13/pflag"
+
+	"github.com/lading-dev/lading/builder"
+	"github.com/lading-dev/lading/registry"
+)
+
+const lockUsage = `Usage: lading lock [flags]
+
+Pins the spec's registry base to the digests its tag resolves to now
+(the index digest and each platform's manifest digest) in lading.lock
+beside the spec. Builds then use the pinned digests, need no network for a
+base already in the cache, and warn when the tag has since moved.
+Without --update an existing pin is kept; with it, pins move and each
+change is printed as REF: OLD -> NEW.
+
+Flags:
+`
+
+// runLock implements `lading lock`.
+func runLock(ctx context.Context, args []string, e env, stdout, stderr io.Writer) error {
+	var (
+		specFile, base string
+		update, quiet  bool
+		rf             remoteFlags
+	)
+	fs := pflag.NewFlagSet("lading lock", pflag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	fs.StringVarP(&specFile, "file", "f", "", "the spec whose base to pin (default: ./lading.yaml)\n  e.g. -f deploy/lading.yaml")
+	fs.StringVar(&base, "base", "", "pin this base instead of the spec's\n  e.g. --base registry.example/base:v1")
+	fs.BoolVar(&update, "update", false, "move existing pins to what the tags resolve to now")
+	fs.BoolVarP(&quiet, "quiet", "q", false, "print only results and errors")
+	rf.addTLS(fs)
+	rf.pushJobs, rf.retries = registry.DefaultPushJobs, registry.DefaultRetries
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			fmt.Fprint(stdout, lockUsage+fs.FlagUsages())
+			return errHelp
+		}
+		return usageError{err}
+	}
+	logger := newLogger(stderr, quiet)
+	lockPath, ref, err := lockTarget(ctx, e, specFile, base)
+	if err != nil {
+		return err
+	}
+	client, err := rf.client(e, stderr, logger)
+	if err != nil {
+		return err
+	}
+	return pinBase(ctx, client, lockPath, ref, update, stdout)
+}
+
+// lockTarget finds the lock file and the base to pin.
+func lockTarget(ctx context.Context, e env, specFile, base string) (string, string, error) {
+	dir, err := e.getwd()
+	if err != nil {
+		return "", "", fmt.Errorf("find working directory: %w", err)
+	}
+	path, err := specPath(specFile, dir)
+	if err != nil {
+		return "", "", err
+	}
+	lockDir := dir
+	if path != "" {
+		spec, err := loadSpec(ctx, path, e)
+		if err != nil {
+			return "", "", err
+		}
+		lockDir = spec.Dir
+		if base == "" {
+			base = spec.Base
+		}
+	}
+	if !builder.IsRegistryBase(base) {
+		return "", "", usagef("nothing to lock: the base %q is not a registry image (give one with --base or in lading.yaml)", base)
+	}
+	return filepath.Join(lockDir, builder.LockFile), base, nil
+}
+
+// pinBase writes ref's current digests into the lock at path.
+func pinBase(ctx context.Context, f builder.Fetcher, path, ref string, update bool, stdout io.Writer) error {
+	lock, err := builder.ReadLock(path)
+	if err != nil {
+		return err
+	}
+	old, had := lock.Bases[ref]
+	if had && !update {
+		fmt.Fprintf(stdout, "%s@%s (already pinned; lading lock --update moves it)\n", ref, old.Digest)
+		return nil
+	}
+	entry, err := builder.Pin(ctx, f, ref)
+	if err != nil {
+		return err
+	}
+	lock.Bases[ref] = entry
+	if err := lock.Write(path); err != nil {
+		return err
+	}
+	switch {
+	case !had:
+		fmt.Fprintf(stdout, "%s@%s\n", ref, entry.Digest)
+	case old.Digest != entry.Digest:
+		fmt.Fprintf(stdout, "%s: %s -> %s\n", ref, old.Digest, entry.Digest)
+	default:
+		fmt.Fprintf(stdout, "%s@%s (unchanged)\n", ref, entry.Digest)
+	}
+	return nil
+}
