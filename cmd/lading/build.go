@@ -41,14 +41,18 @@ type buildFlags struct {
 
 const buildUsage = `Usage: lading build [flags]
 
-Packs host files into one reproducible layer on a scratch base and writes
-the image to every output named. Results go to stdout, one DEST@sha256:…
-line per output; progress goes to stderr. Exit codes: 0 success, 1 build
-error, 2 usage error, 130 interrupted.
+Builds an image from lading.yaml (./lading.yaml when it exists, or -f FILE)
+and/or host paths added with --add, for one platform or several (an index),
+runs the built-in image checks and the spec's checks, then writes it to every
+output named and, with --push, to every tag. Flags override or extend the
+spec. Results go to stdout, one DEST@sha256:… line per output; progress goes
+to stderr. Exit codes: 0 success, 1 build error, 2 usage error,
+130 interrupted.
 
-Example:
-  lading build --add ./bin/app:/usr/local/bin/app --entrypoint /usr/local/bin/app \
-    -t example.com/app:v1 --oci-layout out --docker-archive app.tar
+Examples:
+  lading build -f lading.yaml --oci-layout out --push -t registry.example/web/app:v1
+  lading build --base static --add ./bin/app:/usr/local/bin/app --entrypoint /usr/local/bin/app \
+    -t example.com/app:v1 --oci-archive app.oci.tar --docker-archive app.docker.tar
 
 Flags:
 `
