@@ -10,6 +10,8 @@ import (
 // base (its own creation time, its own base), not the image built on it.
 type bareBase struct{ v1.Image }
 
+var _ v1.Image = bareBase{}
+
 // Manifest returns the base manifest without annotations.
 func (b bareBase) Manifest() (*v1.Manifest, error) {
 	m, err := b.Image.Manifest()
