@@ -2,6 +2,7 @@ package main
 
 import (
 	"cmp"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -204,4 +205,97 @@ func ladingOK(t *testing.T, args ...string) string {
 	cmd := exec.Command(ladingBinary(t), args...)
 	cmd.Env = childEnv()
 	return runCmd(t, cmd)
+}
+
+// pushBase copies base's layout, every platform, to ref on reg (through
+// its CA and with its credentials) and returns the
+// index digest the registry holds. skopeo 1.9 (Debian 12) re-serializes an
+// index without the descriptors' artifactType (image-spec 1.1, which ggcr
+// writes), so the index digest changes; the image manifests, and so their
+// layers, are copied as they are, which pushBase checks.
+func pushBase(t *testing.T, reg distribution, base testBase, ref string) string {
+	t.Helper()
+	digestFile := filepath.Join(t.TempDir(), "digest")
+	creds := regUser + ":" + regPassword
+	runTool(t, "skopeo", "copy", "--all", "--dest-cert-dir", reg.certDir, "--dest-creds", creds,
+		"--digestfile", digestFile, "oci:"+base.layout+":v1", "docker://"+ref)
+	var index v1.IndexManifest
+	raw := runTool(t, "skopeo", "inspect", "--raw", "--cert-dir", reg.certDir, "--creds", creds, "docker://"+ref)
+	noErr(t, json.Unmarshal([]byte(raw), &index))
+	var got, want []string
+	for _, m := range index.Manifests {
+		got = append(got, m.Digest.String())
+	}
+	for _, img := range base.images {
+		want = append(want, img.digest)
+	}
+	if !slices.Equal(got, want) {
+		t.Fatalf("the registry's index lists images %v, want the base's %v", got, want)
+	}
+	return string(readAll(t, digestFile))
+}
+
+// TestRegistryBaseE2E: a three-platform base pushed by skopeo to Debian's
+// docker-registry on loopback (TLS from the test's CA, basic auth, as
+// startDistribution sets it up); lading builds on it by reference, with
+// the credentials in a docker config (issue #4, "Done when" point 4): for
+// every platform named with --platform and, from a spec, with `platforms:
+// all`, each image starts with the base's layers byte for byte and keeps
+// its env; one platform picks that image out of the index; a platform the
+// base lacks is an error listing the ones it has. Each build gets its own
+// --cache-dir, so each pulls from the registry.
+func TestRegistryBaseE2E(t *testing.T) {
+	platforms := []string{"linux/amd64", "linux/arm64", "linux/ppc64le"}
+	reg := startDistribution(t)
+	dir := t.TempDir()
+	base := makeArchiveBase(t, dir, strings.Join(platforms, ","))
+	ref := reg.host + "/lading-test/base:v1"
+	base.digest = pushBase(t, reg, base, ref)
+	env := registryEnv(writeDockerConfig(t, filepath.Join(dir, "home", "docker"), reg.host))
+	spec, err := filepath.Abs(filepath.Join("..", "..", "testdata", "e2e", "all-platforms", "lading.yaml"))
+	noErr(t, err)
+	app := []string{"--add", filepath.Join(filepath.Dir(spec), "app.sh") + ":/usr/local/bin/app",
+		"--entrypoint", "/usr/local/bin/app", "--env", "IMAGE_ENV=from-image"}
+	build := func(t *testing.T, env []string, args ...string) []layoutImage {
+		out := filepath.Join(t.TempDir(), "out")
+		regLadingRun(t, env, "", append([]string{"build", "--cache-dir", t.TempDir(), "--registry-ca", reg.ca,
+			"--oci-layout", out + ":v1"}, args...)...)
+		_, images := readLayout(t, out)
+		return images
+	}
+	want := onBase{platforms: platforms, added: 1, env: []string{"IMAGE_ENV=from-image"}}
+	t.Run("--platform", func(t *testing.T) {
+		images := build(t, env, append([]string{"--base", ref, "--platform", strings.Join(platforms, ",")}, app...)...)
+		checkOnBase(t, base, images, want)
+	})
+	t.Run("platforms: all", func(t *testing.T) {
+		checkOnBase(t, base, build(t, append(env, "BASE="+ref), "-f", spec), want)
+	})
+	t.Run("one platform", func(t *testing.T) {
+		images := build(t, env, append([]string{"--base", ref, "--platform", "linux/arm64"}, app...)...)
+		checkOnBase(t, base, images, onBase{platforms: []string{"linux/arm64"}, added: 1, env: want.env})
+	})
+	t.Run("platform the base lacks", func(t *testing.T) {
+		dir := t.TempDir()
+		args := append([]string{"build", "--cache-dir", filepath.Join(t.TempDir(), "cache"), "--registry-ca", reg.ca,
+			"--base", ref, "--platform", "linux/s390x"}, append(app, checkOutputArgs(dir)...)...)
+		code, stdout, stderr := ladingExitEnv(t, env, "", args...)
+		if code != 1 || stdout != "" {
+			t.Errorf("exit %d, stdout %q; want 1 and nothing", code, stdout)
+		}
+		checkStderr(t, stderr, append([]string{ref, "linux/s390x"}, platforms...), []string{regPassword})
+		checkNothingWritten(t, dir)
+	})
+}
+
+// writeDockerConfig writes dir/config.json, as `docker login` would, with
+// basic-auth credentials for host, and returns its path.
+func writeDockerConfig(t *testing.T, dir, host string) string {
+	t.Helper()
+	cfg := filepath.Join(dir, "config.json")
+	raw, err := json.Marshal(map[string]any{"auths": map[string]any{host: map[string]string{"auth": b64(regUser + ":" + regPassword)}}})
+	noErr(t, err)
+	noErr(t, os.MkdirAll(dir, 0o700))
+	noErr(t, os.WriteFile(cfg, raw, 0o600))
+	return cfg
 }
