@@ -25,7 +25,13 @@ type blob struct {
 	digest v1.Hash
 	size   int64
 	open   func() (io.ReadCloser, error)
+	// file is where a file-backed layer's blob already lies on disk
+	// (lading's own layers), so a layout can link it instead of copying.
+	file string
 }
+
+// fileBacked is a layer whose compressed blob is a finished file.
+type fileBacked interface{ Path() string }
 
 // blobsOf lists every blob a artifact needs (manifests, configs, layers),
 // once each, sorted by digest.
@@ -86,7 +92,11 @@ func imageBlobs(img v1.Image, seen map[v1.Hash]blob) error {
 		if err != nil {
 			return fmt.Errorf("size layer %s: %w", d, err)
 		}
-		seen[d] = blob{digest: d, size: size, open: l.Compressed}
+		b := blob{digest: d, size: size, open: l.Compressed}
+		if fb, ok := l.(fileBacked); ok {
+			b.file = fb.Path()
+		}
+		seen[d] = b
 	}
 	return nil
 }

@@ -103,11 +103,36 @@ func updateLayout(ctx context.Context, dir string, a Artifact, refName string) e
 }
 
 // putBlob stores b at path unless a file with the right content is there.
+// A blob that is already a finished file on the same file system is hard
+// linked into place instead of copied: a 2 GiB layer is not written twice.
 func putBlob(path string, b blob) error {
 	if fileHasDigest(path, b.digest) {
 		return nil
 	}
+	if b.file != "" && linkBlob(b.file, path) == nil {
+		return nil
+	}
 	return WriteFile(path, 0o644, func(w io.Writer) error { return copyBlob(w, b) })
+}
+
+// linkBlob hard links src to a temp name beside dst and renames it over
+// dst, so dst appears whole. It fails across file systems; the caller then
+// copies.
+func linkBlob(src, dst string) error {
+	tmp := dst + ".link.tmp"
+	os.Remove(tmp)
+	if err := os.Link(src, tmp); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp, 0o644); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
 }
 
 // readLayoutIndex reads dir's index.json, or returns an empty index when dir

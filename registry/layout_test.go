@@ -3,13 +3,16 @@ package registry
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 )
@@ -146,5 +149,41 @@ func TestArchivesAreDeterministic(t *testing.T) {
 		if string(a) != string(b) || len(a) == 0 {
 			t.Errorf("%s archives differ between two writes of the same image", k)
 		}
+	}
+}
+
+// pathLayer is a layer whose blob is a finished file, as lading's are.
+type pathLayer struct {
+	v1.Layer
+	path string
+}
+
+func (p pathLayer) Path() string { return p.path }
+
+func TestWriteLayoutLinksFileBackedLayers(t *testing.T) {
+	dir := t.TempDir()
+	l, err := random.Layer(4096, "application/vnd.oci.image.layer.v1.tar+gzip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rc, _ := l.Compressed()
+	data, _ := io.ReadAll(rc)
+	src := filepath.Join(dir, "layer.blob")
+	if err := os.WriteFile(src, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	img, err := mutate.AppendLayers(empty.Image, pathLayer{Layer: l, path: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "layout")
+	if err := WriteLayout(context.Background(), out, img, "x"); err != nil {
+		t.Fatal(err)
+	}
+	d, _ := l.Digest()
+	a, _ := os.Stat(src)
+	b, err := os.Stat(filepath.Join(out, "blobs", "sha256", d.Hex))
+	if err != nil || !os.SameFile(a, b) || b.Mode().Perm() != 0o644 {
+		t.Fatalf("blob %v (mode %v): want the layer file hard linked, mode 0644", err, b.Mode())
 	}
 }
