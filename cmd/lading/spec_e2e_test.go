@@ -390,6 +390,9 @@ func buildServiceClone(t *testing.T, root string, r serviceRun) (string, map[str
 	if len(digests) != 1 {
 		t.Fatalf("%s: %d results, want 1", r.name, len(digests))
 	}
+	if left, err := os.ReadDir(tmp); err != nil || len(left) != 0 {
+		t.Errorf("%s: build left %v in its TMPDIR (%v)", r.name, left, err)
+	}
 	commitTime, err := strconv.ParseInt(strings.TrimSpace(runTool(t, "git", "-C", clone, "log", "-1", "--format=%ct")), 10, 64)
 	noErr(t, err)
 	_, images := readLayout(t, out)
