@@ -1,8 +1,12 @@
 package main
 
 import (
+	"archive/tar"
+	"bytes"
 	"cmp"
+	"debug/elf"
 	"encoding/json"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +18,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
 )
 
@@ -94,6 +99,35 @@ func readLayout(t *testing.T, dir string) (string, []layoutImage) {
 		out = append(out, li)
 	}
 	return d.Digest.String(), out
+}
+
+// elfMachine is the ELF machine of the executable b.
+func elfMachine(t *testing.T, b []byte) elf.Machine {
+	t.Helper()
+	f, err := elf.NewFile(bytes.NewReader(b))
+	noErr(t, err)
+	return f.Machine
+}
+
+// imageFile is the content of the regular file at path (absolute) in
+// img's flattened file system; a missing path ends the test.
+func imageFile(t *testing.T, img v1.Image, path string) []byte {
+	t.Helper()
+	rc := mutate.Extract(img)
+	defer rc.Close()
+	tr := tar.NewReader(rc)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			t.Fatalf("image has no file %s", path)
+		}
+		noErr(t, err)
+		if "/"+strings.TrimPrefix(h.Name, "./") == path && h.Typeflag == tar.TypeReg {
+			b, err := io.ReadAll(tr)
+			noErr(t, err)
+			return b
+		}
+	}
 }
 
 // describeImage validates img and reads what layoutImage holds.

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"archive/tar"
 	"bytes"
 	"debug/elf"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -17,9 +15,7 @@ import (
 	"testing"
 	"time"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
 )
 
 // helloFor is testdata/e2e/hello cross-compiled, static, for linux/goarch,
@@ -196,35 +192,6 @@ func TestImageChecksPassE2E(t *testing.T) {
 				t.Errorf("/usr/local/bin/hello in the image is an ELF for %v, want EM_AARCH64", m)
 			}
 		})
-	}
-}
-
-// elfMachine is the ELF machine of the executable b.
-func elfMachine(t *testing.T, b []byte) elf.Machine {
-	t.Helper()
-	f, err := elf.NewFile(bytes.NewReader(b))
-	noErr(t, err)
-	return f.Machine
-}
-
-// imageFile is the content of the regular file at path (absolute) in
-// img's flattened file system; a missing path ends the test.
-func imageFile(t *testing.T, img v1.Image, path string) []byte {
-	t.Helper()
-	rc := mutate.Extract(img)
-	defer rc.Close()
-	tr := tar.NewReader(rc)
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			t.Fatalf("image has no file %s", path)
-		}
-		noErr(t, err)
-		if "/"+strings.TrimPrefix(h.Name, "./") == path && h.Typeflag == tar.TypeReg {
-			b, err := io.ReadAll(tr)
-			noErr(t, err)
-			return b
-		}
 	}
 }
 
