@@ -26,7 +26,7 @@ func Index(images []v1.Image, annotations map[string]string) (v1.ImageIndex, err
 		if p == nil {
 			return nil, fmt.Errorf("image config has no platform")
 		}
-		adds = append(adds, mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: p}})
+		adds = append(adds, mutate.IndexAddendum{Add: plainImage{img}, Descriptor: v1.Descriptor{Platform: p}})
 	}
 	slices.SortStableFunc(adds, func(a, b mutate.IndexAddendum) int {
 		return strings.Compare(a.Descriptor.Platform.String(), b.Descriptor.Platform.String())
@@ -55,3 +55,14 @@ func ParsePlatform(s string) (v1.Platform, error) {
 	}
 	return *p, nil
 }
+
+// plainImage keeps ggcr from writing an artifactType (the config's media
+// type) into an image's index entry. image-spec reserves the field for
+// artifacts, and skopeo 1.9 cannot copy an index that has it with
+// --preserve-digests: it must rewrite the index, changing its digest.
+type plainImage struct{ v1.Image }
+
+var _ v1.Image = plainImage{}
+
+// ArtifactType reports no artifact type: this is an image.
+func (plainImage) ArtifactType() (string, error) { return "", nil }

@@ -135,6 +135,9 @@ func descriptor(a Artifact) (v1.Descriptor, error) {
 		if cf, err := img.ConfigFile(); err == nil {
 			desc.Platform = cf.Platform()
 		}
+		if m, err := img.Manifest(); err == nil && m.ArtifactType == "" {
+			desc.ArtifactType = "" // an image, not an artifact (see manifest.Index)
+		}
 	}
 	return *desc, nil
 }
