@@ -47,11 +47,11 @@ func resolveBase(ctx context.Context, req Request) (base, error) {
 	case kind == "oci-layout":
 		dir, sel := splitSelector(rest)
 		b.artifact, err = registry.OpenLayout(dir, sel)
-		b.refName = strings.TrimPrefix(sel, "@")
+		b.refName = localRefName(sel)
 	case kind == "oci-archive":
 		file, sel := splitSelector(rest)
 		b.artifact, err = registry.OpenOCIArchive(ctx, file, sel, req.WorkDir)
-		b.refName = strings.TrimPrefix(sel, "@")
+		b.refName = localRefName(sel)
 	case kind == "docker-archive":
 		b.artifact, err = registry.OpenDockerArchive(rest)
 	default:
@@ -63,6 +63,16 @@ func resolveBase(ctx context.Context, req Request) (base, error) {
 		return b, fmt.Errorf("resolve base %s: %w", req.Base, err)
 	}
 	return b, nil
+}
+
+// localRefName is what a local base's selector says about its name: a
+// full reference ("registry.example/base:v1") is kept; a bare tag or a
+// digest names nothing a reader could pull, so it is dropped.
+func localRefName(sel string) string {
+	if strings.HasPrefix(sel, "@") || !strings.Contains(sel, "/") {
+		return ""
+	}
+	return sel
 }
 
 // splitSelector splits "PATH[:TAG|@DIGEST]" into PATH and ":TAG" → "TAG"

@@ -107,8 +107,9 @@ func TestBuildOnMultiPlatformBase(t *testing.T) {
 		t.Errorf("config = %+v, want base env and user kept, APP added", cf.Config)
 	}
 	m, _ := img.Manifest()
-	if m.Annotations[AnnotationBaseName] != "base" || m.Annotations[AnnotationBaseDigest] == "" {
-		t.Errorf("annotations = %v, want base name and digest", m.Annotations)
+	baseImgDigest, _ := baseImg.Digest()
+	if _, named := m.Annotations[AnnotationBaseName]; named || m.Annotations[AnnotationBaseDigest] != baseImgDigest.String() {
+		t.Errorf("annotations = %v, want base.digest %s (the arm64 base image) and no base.name for a bare local tag", m.Annotations, baseImgDigest)
 	}
 	// /bin/tool went to /usr/bin/tool: /bin stays the base's symlink.
 	tree, err := layer.ReadTree(layers[1:])

@@ -143,9 +143,13 @@ func (r *run) assemblePlatform(p v1.Platform, baseImg v1.Image, beneath *layer.T
 		mls[i] = manifest.Layer{Layer: b.layer, CreatedBy: b.createdBy}
 		written[i] = b.layer
 	}
+	anns, err := r.platformAnnotations(baseImg)
+	if err != nil {
+		return platformImage{}, err
+	}
 	img, err := manifest.Build(manifest.Image{
 		Base: baseImg, Layers: mls, Platform: p, Epoch: r.req.Epoch,
-		Config: r.req.Config, Annotations: annotationsFor(r.req, r.base),
+		Config: r.req.Config, Annotations: anns,
 	})
 	if err != nil {
 		return platformImage{}, fmt.Errorf("assemble image for %s: %w", p, err)
@@ -159,4 +163,19 @@ func (r *run) assemblePlatform(p v1.Platform, baseImg v1.Image, beneath *layer.T
 		return platformImage{}, err
 	}
 	return platformImage{platform: p, image: img, layers: written}, nil
+}
+
+// platformAnnotations are one platform image's annotations: base.digest
+// names that platform's base image, not the base index.
+func (r *run) platformAnnotations(baseImg v1.Image) (map[string]string, error) {
+	anns := annotationsFor(r.req, r.base)
+	if r.base.builtin() {
+		return anns, nil
+	}
+	d, err := baseImg.Digest()
+	if err != nil {
+		return nil, fmt.Errorf("digest base image: %w", err)
+	}
+	anns[AnnotationBaseDigest] = d.String()
+	return anns, nil
 }

@@ -57,10 +57,22 @@ func gitAnnotations(ctx context.Context, dir string) map[string]string {
 			return nil
 		}
 	}
+	if isLocalPath(remote) {
+		return nil // a path on this machine: nothing a reader could fetch
+	}
 	return map[string]string{
 		"org.opencontainers.image.revision": rev,
 		"org.opencontainers.image.source":   withoutCredentials(remote),
 	}
+}
+
+// isLocalPath reports whether a git remote is a path or file:// URL
+// rather than a URL or host:path another machine could reach.
+func isLocalPath(remote string) bool {
+	if strings.HasPrefix(remote, "file://") || filepath.IsAbs(remote) || strings.HasPrefix(remote, ".") {
+		return true
+	}
+	return !strings.Contains(remote, ":")
 }
 
 // withoutCredentials drops any user:password@ from a remote URL: a token
