@@ -71,35 +71,37 @@ func (c imageChecks) run() error {
 // entrypoint checks that the entrypoint (or cmd[0]) resolves, through
 // symlinks inside the image, to an executable regular file.
 func (c imageChecks) entrypoint() error {
-	argv := c.config.Entrypoint
+	argv, what := c.config.Entrypoint, "entrypoint"
 	if len(argv) == 0 {
-		argv = c.config.Cmd
+		argv, what = c.config.Cmd, "cmd[0]"
 	}
 	if len(argv) == 0 {
 		return nil
 	}
-	p, err := c.lookPath(argv[0])
+	p, err := c.lookPath(what, argv[0])
 	if err != nil {
 		return err
 	}
 	resolved, err := c.final.Resolve(p)
 	if err != nil {
-		return fmt.Errorf("entrypoint %s: %w", argv[0], err)
+		return fmt.Errorf("%s %s: %w", what, argv[0], err)
 	}
 	n, ok := c.final.Node(resolved)
 	switch {
+	case !ok && resolved != p:
+		return fmt.Errorf("%s %s resolves through symlinks to %s, which does not exist in the image", what, p, resolved)
 	case !ok:
-		return fmt.Errorf("entrypoint %s does not exist in the image", p)
+		return fmt.Errorf("%s %s does not exist in the image", what, p)
 	case n.Kind != layer.File:
-		return fmt.Errorf("entrypoint %s resolves to %s, a %s, not a regular file", p, resolved, n.Kind)
+		return fmt.Errorf("%s %s resolves to %s, a %s, not a regular file", what, p, resolved, n.Kind)
 	case n.Mode&0o111 == 0:
-		return fmt.Errorf("entrypoint %s (%s) is not executable (mode %04o)", p, resolved, n.Mode)
+		return fmt.Errorf("%s %s (%s) is not executable (mode %04o)", what, p, resolved, n.Mode)
 	}
 	return nil
 }
 
 // lookPath finds a bare command name in the config's PATH, as exec does.
-func (c imageChecks) lookPath(cmd string) (string, error) {
+func (c imageChecks) lookPath(what, cmd string) (string, error) {
 	if strings.HasPrefix(cmd, "/") {
 		return cmd, nil
 	}
@@ -117,7 +119,7 @@ func (c imageChecks) lookPath(cmd string) (string, error) {
 			}
 		}
 	}
-	return "", fmt.Errorf("entrypoint %s is not found in PATH %s", cmd, path)
+	return "", fmt.Errorf("%s %s is not found in PATH %s", what, cmd, path)
 }
 
 // baseSymlinks checks that no entry replaces a base symlink with a

@@ -89,7 +89,9 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "lading: %v\nRun 'lading COMMAND --help' for usage.\n", err)
 		return exitUsage
 	}
-	fmt.Fprintf(stderr, "lading: %v\n", err)
+	for _, e := range splitJoined(err) {
+		fmt.Fprintf(stderr, "lading: %v\n", e)
+	}
 	return exitBuild
 }
 
@@ -102,3 +104,12 @@ Usage:
   lading lock              pin the spec's registry base to digests in lading.lock
   lading version           print the version, Go version and compressor pin
 `
+
+// splitJoined lists the errors an errors.Join made (one per platform, in
+// input order), so each gets its own "lading:" line.
+func splitJoined(err error) []error {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
