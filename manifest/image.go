@@ -49,9 +49,9 @@ func Build(spec Image) (v1.Image, error) {
 		base = Scratch()
 	}
 	epoch := v1.Time{Time: spec.Epoch.UTC().Truncate(time.Second)}
-	adds := make([]mutate.Addendum, len(spec.Layers))
-	for i, l := range spec.Layers {
-		adds[i] = mutate.Addendum{Layer: l.Layer, History: v1.History{Created: epoch, CreatedBy: l.CreatedBy}}
+	adds, err := addenda(base, spec.Layers, epoch)
+	if err != nil {
+		return nil, err
 	}
 	img, err := mutate.Append(base, adds...)
 	if err != nil {
@@ -74,4 +74,54 @@ func Build(spec Image) (v1.Image, error) {
 		anns[k] = v
 	}
 	return mutate.Annotations(img, anns).(v1.Image), nil
+}
+
+// addenda describes the layers to append, each with its history line. On a
+// Docker-format base the layers get Docker media types, so the image keeps
+// the base's format (a Docker manifest listing OCI layers is neither).
+func addenda(base v1.Image, layers []Layer, epoch v1.Time) ([]mutate.Addendum, error) {
+	mt, err := base.MediaType()
+	if err != nil {
+		return nil, fmt.Errorf("read base media type: %w", err)
+	}
+	adds := make([]mutate.Addendum, len(layers))
+	for i, l := range layers {
+		adds[i] = mutate.Addendum{Layer: l.Layer, History: v1.History{Created: epoch, CreatedBy: l.CreatedBy}}
+		if mt != types.DockerManifestSchema2 {
+			continue
+		}
+		dmt, err := dockerLayerType(l.Layer)
+		if err != nil {
+			return nil, err
+		}
+		adds[i].Layer = typedLayer{Layer: l.Layer, mt: dmt}
+	}
+	return adds, nil
+}
+
+// typedLayer is a layer presented under another media type for the same
+// bytes (gzip tar is gzip tar, whether OCI or Docker names it).
+type typedLayer struct {
+	v1.Layer
+	mt types.MediaType
+}
+
+var _ v1.Layer = typedLayer{}
+
+// MediaType returns the media type the layer is presented under.
+func (t typedLayer) MediaType() (types.MediaType, error) { return t.mt, nil }
+
+// dockerLayerType maps an OCI layer media type to Docker's.
+func dockerLayerType(l v1.Layer) (types.MediaType, error) {
+	mt, err := l.MediaType()
+	if err != nil {
+		return "", fmt.Errorf("read layer media type: %w", err)
+	}
+	switch mt {
+	case types.OCILayer, types.DockerLayer:
+		return types.DockerLayer, nil
+	case types.OCIUncompressedLayer, types.DockerUncompressedLayer:
+		return types.DockerUncompressedLayer, nil
+	}
+	return "", fmt.Errorf("the base image is in Docker format, which has no media type for %s layers; use gzip compression or an OCI base", mt)
 }

@@ -145,3 +145,34 @@ func TestPatchThen(t *testing.T) {
 		t.Error("Then modified its receiver")
 	}
 }
+
+func TestDockerBaseKeepsDockerMediaTypes(t *testing.T) {
+	base, err := random.Image(256, 1) // ggcr's random images are Docker schema 2
+	if err != nil {
+		t.Fatal(err)
+	}
+	gz, _ := random.Layer(256, types.OCILayer)
+	p, _ := ParsePlatform("linux/amd64")
+	img, err := Build(Image{Base: base, Layers: []Layer{{Layer: gz}}, Platform: p, Epoch: epoch})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, _ := img.Manifest()
+	if m.MediaType != types.DockerManifestSchema2 || m.Layers[1].MediaType != types.DockerLayer {
+		t.Errorf("manifest %s with layer %s, want Docker types throughout", m.MediaType, m.Layers[1].MediaType)
+	}
+	if err := validate.Image(img); err != nil {
+		t.Fatal(err)
+	}
+	idx, err := Index([]v1.Image{img}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mt, _ := idx.MediaType(); mt != types.DockerManifestList {
+		t.Errorf("index media type %s, want a Docker manifest list", mt)
+	}
+	zst, _ := random.Layer(256, types.OCILayerZStd)
+	if _, err := Build(Image{Base: base, Layers: []Layer{{Layer: zst}}, Platform: p, Epoch: epoch}); err == nil {
+		t.Error("a zstd layer on a Docker-format base was accepted")
+	}
+}

@@ -36,12 +36,23 @@ func Index(images []v1.Image, annotations map[string]string) (v1.ImageIndex, err
 			return nil, fmt.Errorf("platform %s is listed twice", p)
 		}
 	}
-	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
+	idx := mutate.IndexMediaType(empty.Index, indexType(images))
 	idx = mutate.AppendManifests(idx, adds...)
 	if len(annotations) > 0 {
 		idx = mutate.Annotations(idx, annotations).(v1.ImageIndex)
 	}
 	return idx, nil
+}
+
+// indexType is a Docker manifest list when every image is a Docker
+// manifest (built on a Docker-format base), else an OCI index.
+func indexType(images []v1.Image) types.MediaType {
+	for _, img := range images {
+		if mt, err := img.MediaType(); err != nil || mt != types.DockerManifestSchema2 {
+			return types.OCIImageIndex
+		}
+	}
+	return types.DockerManifestList
 }
 
 // ParsePlatform parses "os/arch[/variant]" and rejects incomplete values.
