@@ -81,8 +81,13 @@ func TestBuildOnMultiPlatformBase(t *testing.T) {
 	base := usrMergedBase(t, amd64, arm64, ppc)
 	req := request(t, "oci-layout:"+base+":base")
 	req.AllPlatforms = true
+	cacheDir := t.TempDir()
+	req.Cache = registry.NewCache(filepath.Join(cacheDir, "bases"))
 	res, err := Build(context.Background(), req)
 	noErr(t, err)
+	if trees, _ := os.ReadDir(filepath.Join(cacheDir, "trees")); len(trees) != 3 {
+		t.Errorf("tree cache holds %d trees, want one per base platform image", len(trees))
+	}
 	if got := strings.Join(res.Platforms, ","); got != "linux/amd64,linux/arm64,linux/ppc64le" {
 		t.Fatalf("platforms = %s, want every platform of the base", got)
 	}

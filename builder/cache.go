@@ -7,11 +7,15 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
 	"sync"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/lading-dev/lading/layer"
+	"github.com/lading-dev/lading/registry"
 )
 
 // baseFiles are the base files whose content the image checks read.
@@ -21,9 +25,17 @@ var baseFiles = []string{"/etc/passwd", "/etc/group"}
 // share a base (and the static base) read its headers once per build.
 type treeCache struct {
 	trees onceMap[v1.Hash, *layer.Tree]
+	// dir keeps trees across builds (nil Cache: in memory only).
+	dir    string
+	logger *slog.Logger
 }
 
-func newTreeCache() *treeCache { return &treeCache{} }
+func newTreeCache(c *registry.Cache, logger *slog.Logger) *treeCache {
+	if c == nil {
+		return &treeCache{logger: logger}
+	}
+	return &treeCache{dir: filepath.Join(filepath.Dir(c.Dir()), "trees"), logger: logger}
+}
 
 // get returns img's file tree (empty for a nil image).
 func (c *treeCache) get(img v1.Image) (*layer.Tree, error) {
@@ -35,12 +47,50 @@ func (c *treeCache) get(img v1.Image) (*layer.Tree, error) {
 		return nil, fmt.Errorf("digest base image: %w", err)
 	}
 	return c.trees.do(d, func() (*layer.Tree, error) {
+		if t := c.load(d); t != nil {
+			return t, nil
+		}
 		layers, err := img.Layers()
 		if err != nil {
 			return nil, fmt.Errorf("list base layers: %w", err)
 		}
-		return layer.ReadTree(layers, baseFiles...)
+		t, err := layer.ReadTree(layers, baseFiles...)
+		if err == nil {
+			c.store(d, t)
+		}
+		return t, err
 	})
+}
+
+// load reads a cached tree; any failure is a miss.
+func (c *treeCache) load(d v1.Hash) *layer.Tree {
+	if c.dir == "" {
+		return nil
+	}
+	f, err := os.Open(filepath.Join(c.dir, d.Hex))
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	t, err := layer.DecodeTree(f)
+	if err != nil {
+		return nil
+	}
+	return t
+}
+
+// store caches a tree; failing to is worth a warning, not a failed build.
+func (c *treeCache) store(d v1.Hash, t *layer.Tree) {
+	if c.dir == "" {
+		return
+	}
+	err := os.MkdirAll(c.dir, 0o755)
+	if err == nil {
+		err = registry.WriteFile(filepath.Join(c.dir, d.Hex), 0o644, t.Encode)
+	}
+	if err != nil {
+		c.logger.Warn("could not cache the base file tree", "dir", c.dir, "err", err)
+	}
 }
 
 // layerMemo writes each distinct planned entry list once per build: a

@@ -23,7 +23,7 @@ type run struct {
 }
 
 func newRun(req Request, b base) *run {
-	return &run{req: req, base: b, trees: newTreeCache(), memo: newLayerMemo(req)}
+	return &run{req: req, base: b, trees: newTreeCache(req.Cache, req.Logger), memo: newLayerMemo(req)}
 }
 
 // prepareBase writes the static base layer once, when the base is static.

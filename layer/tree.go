@@ -2,6 +2,7 @@ package layer
 
 import (
 	"archive/tar"
+	"encoding/gob"
 	"errors"
 	"fmt"
 	"io"
@@ -166,4 +167,34 @@ func (t *Tree) removeUnder(p string, self bool) {
 			delete(t.nodes, k)
 		}
 	}
+}
+
+// treeVersion changes whenever the encoded form of a Tree does, so a
+// cache written by another lading version is read as a miss.
+const treeVersion = 1
+
+// Encode writes t in a form DecodeTree reads back (for on-disk caches).
+func (t *Tree) Encode(w io.Writer) error {
+	enc := gob.NewEncoder(w)
+	if err := enc.Encode(treeVersion); err != nil {
+		return err
+	}
+	return enc.Encode(t.nodes)
+}
+
+// DecodeTree reads a tree written by Encode.
+func DecodeTree(r io.Reader) (*Tree, error) {
+	dec := gob.NewDecoder(r)
+	var v int
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	if v != treeVersion {
+		return nil, fmt.Errorf("tree cache version %d, want %d", v, treeVersion)
+	}
+	t := NewTree()
+	if err := dec.Decode(&t.nodes); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
