@@ -30,6 +30,18 @@ func WriteOCIArchive(ctx context.Context, path string, a Artifact, refName strin
 	if err != nil {
 		return fmt.Errorf("encode index.json: %w", err)
 	}
+	return writeBlobArchive(ctx, path, epoch, blobs, namedFile{"index.json", index}, namedFile{"oci-layout", []byte(layoutFile)})
+}
+
+// namedFile is a small file placed after the blobs of an archive.
+type namedFile struct {
+	name string
+	data []byte
+}
+
+// writeBlobArchive writes, atomically, a tar of blobs under blobs/sha256/
+// followed by files, in that (sorted) order.
+func writeBlobArchive(ctx context.Context, path string, epoch time.Time, blobs []blob, files ...namedFile) error {
 	return WriteFile(path, 0o644, func(w io.Writer) error {
 		t := newArchive(w, epoch)
 		t.dir("blobs/")
@@ -37,8 +49,9 @@ func WriteOCIArchive(ctx context.Context, path string, a Artifact, refName strin
 		for _, b := range blobs {
 			t.blob(ctx, "blobs/sha256/"+b.digest.Hex, b)
 		}
-		t.file("index.json", index)
-		t.file("oci-layout", []byte(layoutFile))
+		for _, f := range files {
+			t.file(f.name, f.data)
+		}
 		return t.close()
 	})
 }
@@ -74,16 +87,7 @@ func WriteDockerArchive(ctx context.Context, path string, img v1.Image, repoTags
 	if err != nil {
 		return fmt.Errorf("encode manifest.json: %w", err)
 	}
-	return WriteFile(path, 0o644, func(w io.Writer) error {
-		t := newArchive(w, epoch)
-		t.dir("blobs/")
-		t.dir("blobs/sha256/")
-		for _, b := range blobs {
-			t.blob(ctx, "blobs/sha256/"+b.digest.Hex, b)
-		}
-		t.file("manifest.json", manifest)
-		return t.close()
-	})
+	return writeBlobArchive(ctx, path, epoch, blobs, namedFile{"manifest.json", manifest})
 }
 
 // archive writes a deterministic tar, keeping the first error.
