@@ -19,7 +19,8 @@ import (
 type CollectOptions struct {
 	// UID and GID own every collected entry.
 	UID, GID int
-	// Mode, when ModeSet, replaces the permission bits of regular files.
+	// Mode, when ModeSet, replaces the mode of regular files; setuid,
+	// setgid or sticky bits in it are kept (the entry asks for them).
 	Mode    fs.FileMode
 	ModeSet bool
 	// KeepSpecial keeps setuid, setgid and sticky bits; otherwise they are
@@ -124,7 +125,10 @@ func (c *collector) entry(p, rel string, info fs.FileInfo) (Entry, error) {
 		e.Size = info.Size()
 		e.ModeSet = c.opts.ModeSet
 		if c.opts.ModeSet {
-			e.Mode = c.opts.Mode | (m & (fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky))
+			// An explicit mode is the whole mode: special bits in it are the
+			// entry asking for them, and the host's do not leak through.
+			e.Mode = c.opts.Mode
+			e.KeepSpecial = c.opts.Mode&specialMask != 0
 		}
 		e.inode = inodeOf(info)
 	case m.IsDir():
@@ -142,10 +146,13 @@ func (c *collector) entry(p, rel string, info fs.FileInfo) (Entry, error) {
 	return e, nil
 }
 
+// specialMask selects the setuid, setgid and sticky bits.
+const specialMask = fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky
+
 // special applies the setuid/setgid/sticky policy, warning about drops.
 func (c *collector) special(e *Entry) {
-	bits := e.Mode & (fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky)
-	if bits == 0 || e.Kind == Symlink {
+	bits := e.Mode & specialMask
+	if bits == 0 || e.Kind == Symlink || e.KeepSpecial {
 		return
 	}
 	if c.opts.KeepSpecial {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func TestPlanAddsParentsAndSorts(t *testing.T) {
@@ -176,5 +177,26 @@ func TestCollectFollowSymlinks(t *testing.T) {
 	must(t, os.Symlink("..", filepath.Join(src, "real", "up")))
 	if _, err := Collect(src, "/app", CollectOptions{FollowSymlinks: true}); err == nil || !strings.Contains(err.Error(), "loops") {
 		t.Fatalf("Collect error = %v, want a loop error", err)
+	}
+}
+
+func TestCollectSpecialBits(t *testing.T) {
+	dir := t.TempDir()
+	write(t, filepath.Join(dir, "tool"), "x", 0o755)
+	must(t, os.Chmod(filepath.Join(dir, "tool"), 0o755|os.ModeSetuid))
+	for _, tc := range []struct {
+		opts CollectOptions
+		want int64
+	}{
+		{CollectOptions{}, 0o755}, // host setuid: dropped
+		{CollectOptions{Mode: 0o755 | os.ModeSetuid, ModeSet: true}, 0o4755}, // asked for: kept
+		{CollectOptions{Mode: 0o644, ModeSet: true}, 0o644},                  // explicit mode wins
+		{CollectOptions{KeepSpecial: true}, 0o4755},                          // kept on request
+	} {
+		entries, err := Collect(filepath.Join(dir, "tool"), "/tool", tc.opts)
+		must(t, err)
+		if got := Header(entries[0], time.Unix(0, 0)).Mode; got != tc.want {
+			t.Errorf("%+v: mode %o, want %o", tc.opts, got, tc.want)
+		}
 	}
 }
