@@ -19,7 +19,8 @@ import (
 // at all. The result never depends on which platform finished first.
 //
 // ctx scopes the whole build, including reads of registry base layers,
-// which keep the context they were fetched with.
+// which keep the context they were fetched with. An error while writing
+// outputs comes with a Result listing the outputs already written.
 func Build(ctx context.Context, req Request) (*Result, error) {
 	if err := req.normalize(); err != nil {
 		return nil, err

@@ -22,7 +22,9 @@ func (a artifact) value() registry.Artifact {
 	return a.image
 }
 
-// writeAll describes the build and writes every output in order.
+// writeAll describes the build and writes every output in order. When an
+// output fails (or the build is cancelled) after others were written, the
+// result lists those, each whole, beside the error.
 func writeAll(ctx context.Context, req Request, b base, art artifact, images []platformImage) (*Result, error) {
 	res, err := newResult(b, art, images)
 	if err != nil {
@@ -31,14 +33,14 @@ func writeAll(ctx context.Context, req Request, b base, art artifact, images []p
 	for _, o := range req.Outputs {
 		w, err := writeOutput(ctx, req, art, images, o)
 		if err != nil {
-			return nil, fmt.Errorf("write %s %s: %w", o.Kind, o.Path, err)
+			return res, fmt.Errorf("write %s %s: %w", o.Kind, o.Path, err)
 		}
 		res.Outputs = append(res.Outputs, w)
 		req.Logger.Info("wrote output", "kind", o.Kind, "path", o.Path)
 	}
 	if req.Push {
 		if err := pushAll(ctx, req, art, res); err != nil {
-			return nil, err
+			return res, err
 		}
 	}
 	return res, nil

@@ -8,10 +8,14 @@ import (
 	"path/filepath"
 )
 
-// WriteFile creates path with the bytes fill writes, via a temp file in
+// WriteFile creates path (and its missing parent directories) with the
+// bytes fill writes, via a temp file in
 // the same directory that is synced and renamed over path only when fill
 // succeeds. On error nothing is left at path or beside it.
 func WriteFile(path string, perm os.FileMode, fill func(io.Writer) error) (err error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return fmt.Errorf("create directory for %s: %w", path, err)
+	}
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("create temporary file for %s: %w", path, err)

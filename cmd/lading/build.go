@@ -95,16 +95,17 @@ func runBuild(ctx context.Context, args []string, e env, stdout, stderr io.Write
 	defer os.RemoveAll(work)
 	req.WorkDir = work
 	res, err := builder.Build(ctx, req)
+	if res != nil {
+		// Outputs written before a failure are whole: say so on stdout.
+		for _, w := range res.Outputs {
+			fmt.Fprintln(stdout, w.Line())
+		}
+	}
 	if err != nil {
 		return err
 	}
 	if f.metadataFile != "" {
-		if err := writeMetadata(f.metadataFile, res); err != nil {
-			return err
-		}
-	}
-	for _, w := range res.Outputs {
-		fmt.Fprintln(stdout, w.Line())
+		return writeMetadata(f.metadataFile, res)
 	}
 	return nil
 }

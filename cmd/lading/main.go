@@ -83,7 +83,7 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 	case errors.Is(err, errHelp):
 		return exitOK
 	case ctx.Err() != nil && errors.Is(err, context.Canceled):
-		fmt.Fprintln(stderr, "lading: interrupted; no output was written and no tag was moved")
+		fmt.Fprintln(stderr, "lading: interrupted; only outputs printed on stdout were written, each whole, and no registry tag points at an incomplete image")
 		return exitCanceled
 	case errors.As(err, &ue):
 		fmt.Fprintf(stderr, "lading: %v\nRun 'lading COMMAND --help' for usage.\n", err)
