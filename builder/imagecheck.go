@@ -23,6 +23,9 @@ const (
 
 var allChecks = []string{CheckEntrypoint, CheckELFArch, CheckUser, CheckBaseSymlink}
 
+// ImageCheckNames lists the built-in image checks --skip-image-checks takes.
+func ImageCheckNames() []string { return slices.Clone(allChecks) }
+
 // checkSkips rejects unknown check names.
 func checkSkips(skips []string) error {
 	for _, s := range skips {

@@ -114,6 +114,7 @@ func TestUsageErrors(t *testing.T) {
 		{"build", "--expose", "99999"},
 		{"build", "--env", "NOVALUE"},
 		{"build", "--nope"},
+		{"build", "--skip-image-checks", "bogus"},
 		{"frobnicate"},
 	} {
 		dir := t.TempDir()

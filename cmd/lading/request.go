@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -42,6 +43,9 @@ func (f *buildFlags) request(ctx context.Context, fs *pflag.FlagSet, e env, logg
 	}
 	req.Logger, req.Jobs, req.SkipImageChecks = logger, f.jobs, f.skipChecks
 	for _, c := range f.skipChecks {
+		if !slices.Contains(builder.ImageCheckNames(), c) {
+			return req, usagef("--skip-image-checks %q: unknown check (known: %s)", c, strings.Join(builder.ImageCheckNames(), ", "))
+		}
 		logger.Warn("built-in image check turned off", "check", c)
 	}
 	if err := f.overlay(fs, &req); err != nil {
