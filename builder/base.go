@@ -29,6 +29,8 @@ const (
 type base struct {
 	name     string            // as the user wrote it
 	artifact registry.Artifact // nil for built-ins
+	// wait waits for work the resolution left running (a moved-tag check).
+	wait func()
 	// refName is what the base.name annotation says: the registry
 	// reference, or a local base's TAG; never a host path, which would
 	// differ between checkouts.
@@ -38,7 +40,7 @@ type base struct {
 // resolveBase opens the base req names. ctx scopes any registry fetch, and
 // must live as long as the build: ggcr's remote layers keep it.
 func resolveBase(ctx context.Context, req Request) (base, error) {
-	b := base{name: req.Base}
+	b := base{name: req.Base, wait: func() {}}
 	var err error
 	switch kind, rest, _ := strings.Cut(req.Base, ":"); {
 	case req.Base == "" || req.Base == BaseScratch:
@@ -56,6 +58,7 @@ func resolveBase(ctx context.Context, req Request) (base, error) {
 		b.artifact, err = registry.OpenDockerArchive(rest)
 	default:
 		f := &pinnedFetcher{next: req.Fetcher, lock: req.Lock, cache: req.Cache, logger: req.Logger}
+		b.wait = f.wait
 		b.artifact, err = f.Pull(ctx, req.Base)
 		b.refName = req.Base
 	}

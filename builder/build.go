@@ -26,6 +26,7 @@ func Build(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	b, err := resolveBase(ctx, req)
+	defer b.wait()
 	if err != nil {
 		return nil, err
 	}

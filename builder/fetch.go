@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -21,7 +23,13 @@ type pinnedFetcher struct {
 	lock   *Lock
 	cache  *registry.Cache
 	logger *slog.Logger
+	// checks tracks the moved-tag checks running beside the build.
+	checks sync.WaitGroup
 }
+
+// movedCheckTimeout bounds the moved-tag check, which runs beside the build:
+// offline, it should cost the build nothing, not a round of retries.
+const movedCheckTimeout = 3 * time.Second
 
 var _ Fetcher = (*pinnedFetcher)(nil)
 
@@ -40,7 +48,7 @@ func (p *pinnedFetcher) Pull(ctx context.Context, ref string) (registry.Artifact
 		if a, err := p.cache.Get(d); err != nil || a != nil {
 			if a != nil {
 				p.logger.Info("base from cache", "ref", ref, "digest", d.String())
-				p.warnIfMoved(ctx, ref, entry, locked)
+				p.checkMoved(ctx, ref, entry, locked)
 			}
 			return a, err
 		}
@@ -57,9 +65,23 @@ func (p *pinnedFetcher) Pull(ctx context.Context, ref string) (registry.Artifact
 			return nil, err
 		}
 	}
-	p.warnIfMoved(ctx, ref, entry, locked)
+	p.checkMoved(ctx, ref, entry, locked)
 	return a, nil
 }
+
+// checkMoved starts warnIfMoved beside the build; wait waits for it.
+func (p *pinnedFetcher) checkMoved(ctx context.Context, ref string, entry LockEntry, locked bool) {
+	p.checks.Add(1)
+	go func() {
+		defer p.checks.Done()
+		ctx, cancel := context.WithTimeout(ctx, movedCheckTimeout)
+		defer cancel()
+		p.warnIfMoved(ctx, ref, entry, locked)
+	}()
+}
+
+// wait returns when every moved-tag check has finished.
+func (p *pinnedFetcher) wait() { p.checks.Wait() }
 
 // warnIfMoved compares a locked tag with what it resolves to now.
 func (p *pinnedFetcher) warnIfMoved(ctx context.Context, ref string, entry LockEntry, locked bool) {

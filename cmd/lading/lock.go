@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"path/filepath"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/spf13/pflag"
 
 	"github.com/lading-dev/lading/builder"
@@ -29,6 +31,7 @@ Flags:
 func runLock(ctx context.Context, args []string, e env, stdout, stderr io.Writer) error {
 	var (
 		specFile, base string
+		cacheDir       string
 		update, quiet  bool
 		rf             remoteFlags
 	)
@@ -37,7 +40,8 @@ func runLock(ctx context.Context, args []string, e env, stdout, stderr io.Writer
 	fs.StringVarP(&specFile, "file", "f", "", "the spec whose base to pin (default: ./lading.yaml)\n  e.g. -f deploy/lading.yaml")
 	fs.StringVar(&base, "base", "", "pin this base instead of the spec's\n  e.g. --base registry.example/base:v1")
 	fs.BoolVar(&update, "update", false, "move existing pins to what the tags resolve to now")
-	fs.BoolVarP(&quiet, "quiet", "q", false, "print only results and errors")
+	fs.StringVar(&cacheDir, "cache-dir", "", "where the pinned base is kept for offline builds (default: $XDG_CACHE_HOME/lading, else ~/.cache/lading)\n  e.g. --cache-dir /var/cache/lading")
+	fs.BoolVarP(&quiet, "quiet", "q", false, "print only results and errors\n  e.g. -q")
 	rf.addTLS(fs)
 	rf.pushJobs, rf.retries = registry.DefaultPushJobs, registry.DefaultRetries
 	if err := fs.Parse(args); err != nil {
@@ -56,7 +60,32 @@ func runLock(ctx context.Context, args []string, e env, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	return pinBase(ctx, client, lockPath, ref, update, stdout)
+	entry, err := pinBase(ctx, client, lockPath, ref, update, stdout)
+	if err != nil {
+		return err
+	}
+	return cachePinned(ctx, client, baseCache(cacheDir, e), ref, entry, logger)
+}
+
+// cachePinned fetches the pinned base into the base cache, so that the
+// next build needs no network.
+func cachePinned(ctx context.Context, f builder.Fetcher, cache *registry.Cache, ref string, entry builder.LockEntry, logger *slog.Logger) error {
+	if cache == nil {
+		return nil
+	}
+	if a, err := cache.Get(entry.Digest); err != nil || a != nil {
+		return err
+	}
+	r, err := name.ParseReference(ref)
+	if err != nil {
+		return usagef("base %q: %v", ref, err)
+	}
+	a, err := f.Pull(ctx, r.Context().String()+"@"+entry.Digest.String())
+	if err != nil {
+		return fmt.Errorf("fetch pinned base %s: %w", ref, err)
+	}
+	logger.Info("caching the pinned base for offline builds", "ref", ref, "cache", cache.Dir())
+	return cache.Put(ctx, a)
 }
 
 // lockTarget finds the lock file and the base to pin.
@@ -86,24 +115,25 @@ func lockTarget(ctx context.Context, e env, specFile, base string) (string, stri
 	return filepath.Join(lockDir, builder.LockFile), base, nil
 }
 
-// pinBase writes ref's current digests into the lock at path.
-func pinBase(ctx context.Context, f builder.Fetcher, path, ref string, update bool, stdout io.Writer) error {
+// pinBase writes ref's current digests into the lock at path and returns
+// the pin in force.
+func pinBase(ctx context.Context, f builder.Fetcher, path, ref string, update bool, stdout io.Writer) (builder.LockEntry, error) {
 	lock, err := builder.ReadLock(path)
 	if err != nil {
-		return err
+		return builder.LockEntry{}, err
 	}
 	old, had := lock.Bases[ref]
 	if had && !update {
 		fmt.Fprintf(stdout, "%s@%s (already pinned; lading lock --update moves it)\n", ref, old.Digest)
-		return nil
+		return old, nil
 	}
 	entry, err := builder.Pin(ctx, f, ref)
 	if err != nil {
-		return err
+		return builder.LockEntry{}, err
 	}
 	lock.Bases[ref] = entry
 	if err := lock.Write(path); err != nil {
-		return err
+		return builder.LockEntry{}, err
 	}
 	switch {
 	case !had:
@@ -113,5 +143,5 @@ func pinBase(ctx context.Context, f builder.Fetcher, path, ref string, update bo
 	default:
 		fmt.Fprintf(stdout, "%s@%s (unchanged)\n", ref, entry.Digest)
 	}
-	return nil
+	return entry, nil
 }

@@ -17,7 +17,8 @@ import (
 )
 
 // TestLockCommand: lading lock pins the spec's base, keeps the pin until
-// --update, prints old -> new, and builds use the pinned digest.
+// --update, prints old -> new, caches the pinned base, and a build with
+// the registry gone uses the pinned digest from the cache.
 func TestLockCommand(t *testing.T) {
 	srv := httptest.NewServer(ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0))))
 	defer srv.Close()
@@ -30,7 +31,8 @@ func TestLockCommand(t *testing.T) {
 		"layers:\n  - name: files\n    files: {src: ./files, dest: /srv}\n")
 	spec := filepath.Join(dir, "lading.yaml")
 
-	code, stdout, stderr := runLading(t, dir, "lock", "-q", "-f", spec)
+	cache := filepath.Join(dir, "cache")
+	code, stdout, stderr := runLading(t, dir, "lock", "-q", "-f", spec, "--cache-dir", cache)
 	if code != 0 || strings.TrimSpace(stdout) != ref+"@"+first {
 		t.Fatalf("lock: exit %d, stdout %q, stderr %s; want %s@%s", code, stdout, stderr, ref, first)
 	}
@@ -38,13 +40,14 @@ func TestLockCommand(t *testing.T) {
 	if _, stdout, _ = runLading(t, dir, "lock", "-q", "-f", spec); !strings.Contains(stdout, "already pinned") {
 		t.Errorf("lock without --update: %q, want the pin kept", stdout)
 	}
-	if _, stdout, _ = runLading(t, dir, "lock", "-q", "-f", spec, "--update"); strings.TrimSpace(stdout) != ref+": "+first+" -> "+second {
+	if _, stdout, _ = runLading(t, dir, "lock", "-q", "-f", spec, "--update", "--cache-dir", cache); strings.TrimSpace(stdout) != ref+": "+first+" -> "+second {
 		t.Errorf("lock --update printed %q, want %s: %s -> %s", stdout, ref, first, second)
 	}
 
+	srv.Close() // lock cached the pinned base: the build needs no registry
 	meta := filepath.Join(dir, "meta.json")
 	code, _, stderr = runLading(t, dir, "build", "-q", "-f", spec, "--source-date-epoch", "0", "--skip-image-checks", "elf-arch",
-		"--cache-dir", filepath.Join(dir, "cache"), "--oci-layout", filepath.Join(dir, "out"), "--metadata-file", meta)
+		"--cache-dir", cache, "--oci-layout", filepath.Join(dir, "out"), "--metadata-file", meta)
 	if code != 0 {
 		t.Fatalf("build on the locked base: exit %d\n%s", code, stderr)
 	}

@@ -54,7 +54,7 @@ func (f *buildFlags) request(ctx context.Context, fs *pflag.FlagSet, e env, logg
 	if err := f.packing(&req); err != nil {
 		return req, err
 	}
-	req.Cache = f.baseCache(e)
+	req.Cache = baseCache(f.cacheDir, e)
 	if req.Outputs, err = f.outputs(logger); err != nil {
 		return req, err
 	}
@@ -130,8 +130,7 @@ func (f *buildFlags) overlay(fs *pflag.FlagSet, req *builder.Request) error {
 // baseCache is the cache of digest-pinned bases: --cache-dir, else
 // $XDG_CACHE_HOME/lading, else ~/.cache/lading; nil (no caching) when
 // none of them is known.
-func (f *buildFlags) baseCache(e env) *registry.Cache {
-	dir := f.cacheDir
+func baseCache(dir string, e env) *registry.Cache {
 	switch x, home := e.getenv("XDG_CACHE_HOME"), e.getenv("HOME"); {
 	case dir != "":
 	case x != "":
