@@ -3,6 +3,7 @@ package builder
 import (
 	"debug/elf"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -44,6 +45,9 @@ type imageChecks struct {
 	placed   []layer.Entry // every entry lading's layers hold
 	config   v1.Config
 	skip     []string
+	// workDir holds what go and run layers produced: not paths worth
+	// naming in an error (they are gone when the build ends).
+	workDir string
 }
 
 // run runs every check not skipped and joins what fails.
@@ -160,7 +164,11 @@ func (c imageChecks) elfArch() error {
 		got := f.Machine
 		f.Close()
 		if got != want {
-			return fmt.Errorf("%s (from %s) is an ELF binary for %s, but the image is %s", e.Path, e.Source, machineName(got), c.platform)
+			from := " (from " + e.Source + ")"
+			if c.workDir != "" && strings.HasPrefix(e.Source, c.workDir+string(filepath.Separator)) {
+				from = ""
+			}
+			return fmt.Errorf("%s%s is an ELF binary for %s, but the image is %s", e.Path, from, machineName(got), c.platform)
 		}
 	}
 	return nil

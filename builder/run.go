@@ -158,7 +158,8 @@ func (r *run) assemblePlatform(p v1.Platform, baseImg v1.Image, beneath *layer.T
 	if err != nil {
 		return platformImage{}, fmt.Errorf("read config for %s: %w", p, err)
 	}
-	checks := imageChecks{platform: p, final: final, base: beneath, placed: placed, config: cf.Config, skip: r.req.SkipImageChecks}
+	checks := imageChecks{platform: p, final: final, base: beneath, placed: placed, config: cf.Config,
+		skip: r.req.SkipImageChecks, workDir: r.req.WorkDir}
 	if err := checks.run(); err != nil {
 		return platformImage{}, err
 	}
