@@ -135,3 +135,35 @@ func OpenDockerArchive(path string) (v1.Image, error) {
 	}
 	return img, nil
 }
+
+// ArchiveKind names the format of the tarball at path, from the names it
+// holds: "oci-archive" (it has an oci-layout file), "docker-archive" (a
+// manifest.json and no oci-layout), or "" when it is neither.
+func ArchiveKind(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("open %s: %w", path, err)
+	}
+	defer f.Close()
+	tr := tar.NewReader(f)
+	docker := false
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return "", fmt.Errorf("read %s as a tar archive: %w", path, err)
+		}
+		switch filepath.Clean(h.Name) {
+		case "oci-layout":
+			return "oci-archive", nil
+		case "manifest.json":
+			docker = true
+		}
+	}
+	if docker {
+		return "docker-archive", nil
+	}
+	return "", nil
+}

@@ -35,6 +35,8 @@ SRC is one of:
   oci-layout:DIR[:TAG|@DIGEST]   an OCI image layout (a plain DIR works too)
   oci-archive:FILE[:TAG]         an oci-archive tarball
   docker-archive:FILE            a docker save / lading --docker-archive tarball
+A plain DIR is read as a layout, and a plain FILE as whichever archive its
+contents show it is.
 
 Credentials come from docker's config.json ($DOCKER_CONFIG or ~/.docker),
 its credential helpers, and podman's auth.json; see lading login. stdout
@@ -119,8 +121,24 @@ func openSource(ctx context.Context, src, work string) (registry.Artifact, error
 	}
 	if fi, err := os.Stat(src); err == nil && fi.IsDir() {
 		return registry.OpenLayout(src, "")
+	} else if err == nil && fi.Mode().IsRegular() {
+		return openArchive(ctx, src, work)
 	}
 	return nil, usagef("SRC %q: want oci-layout:DIR[:TAG|@DIGEST], oci-archive:FILE[:TAG], docker-archive:FILE or an OCI layout directory", src)
+}
+
+// openArchive opens a tarball given without a prefix, by its contents.
+func openArchive(ctx context.Context, path, work string) (registry.Artifact, error) {
+	kind, err := registry.ArchiveKind(path)
+	switch {
+	case err != nil:
+		return nil, err
+	case kind == "oci-archive":
+		return registry.OpenOCIArchive(ctx, path, "", work)
+	case kind == "docker-archive":
+		return registry.OpenDockerArchive(path)
+	}
+	return nil, usagef("SRC %q is neither an oci-archive nor a docker-archive (no oci-layout or manifest.json in it)", path)
 }
 
 // splitSource splits PATH[:TAG|@DIGEST] into PATH and "TAG" or
