@@ -102,7 +102,15 @@ func (t *Tree) readLayer(l v1.Layer, keep []string) error {
 		return err
 	}
 	defer rc.Close()
-	tr := tar.NewReader(rc)
+	return EachHeader(rc, func(h *tar.Header, r io.Reader) error {
+		return t.applyHeader(h, r, keep)
+	})
+}
+
+// EachHeader calls fn for every entry of the tar stream r, in order, with
+// a reader of the entry's content; an error from fn stops the walk.
+func EachHeader(r io.Reader, fn func(h *tar.Header, content io.Reader) error) error {
+	tr := tar.NewReader(r)
 	for {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
@@ -111,7 +119,7 @@ func (t *Tree) readLayer(l v1.Layer, keep []string) error {
 		if err != nil {
 			return err
 		}
-		if err := t.applyHeader(h, tr, keep); err != nil {
+		if err := fn(h, tr); err != nil {
 			return err
 		}
 	}

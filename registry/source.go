@@ -13,6 +13,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/lading-dev/lading/layer"
 )
 
 // OpenLayout returns the image or index in the OCI layout at dir selected
@@ -82,22 +84,12 @@ func extract(ctx context.Context, path, dir string) error {
 		return err
 	}
 	defer f.Close()
-	tr := tar.NewReader(f)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
+	return layer.EachHeader(f, func(h *tar.Header, r io.Reader) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if err := extractOne(tr, h, dir); err != nil {
-			return err
-		}
-	}
+		return extractOne(r, h, dir)
+	})
 }
 
 func extractOne(r io.Reader, h *tar.Header, dir string) error {
@@ -145,24 +137,22 @@ func ArchiveKind(path string) (string, error) {
 		return "", fmt.Errorf("open %s: %w", path, err)
 	}
 	defer f.Close()
-	tr := tar.NewReader(f)
-	docker := false
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return "", fmt.Errorf("read %s as a tar archive: %w", path, err)
-		}
+	oci, docker := false, false
+	err = layer.EachHeader(f, func(h *tar.Header, _ io.Reader) error {
 		switch filepath.Clean(h.Name) {
 		case "oci-layout":
-			return "oci-archive", nil
+			oci = true
 		case "manifest.json":
 			docker = true
 		}
-	}
-	if docker {
+		return nil
+	})
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("read %s as a tar archive: %w", path, err)
+	case oci:
+		return "oci-archive", nil
+	case docker:
 		return "docker-archive", nil
 	}
 	return "", nil
