@@ -19,9 +19,7 @@ import (
 // TestBuildPush: lading build --push sends a two-platform index to every
 // tag, prints REPO@sha256:… per reference and records them in the metadata.
 func TestBuildPush(t *testing.T) {
-	srv := httptest.NewServer(ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0))))
-	defer srv.Close()
-	host := strings.TrimPrefix(srv.URL, "http://")
+	_, host := inProcessRegistry(t)
 	dir := t.TempDir()
 	putFile(t, filepath.Join(dir, "tree", "hello.txt"), "hi")
 	meta := filepath.Join(dir, "meta.json")
@@ -61,4 +59,13 @@ func TestBuildPush(t *testing.T) {
 	if code, _, stderr := runLading(t, dir, "build", "--add", filepath.Join(dir, "tree")+":/srv", "--push"); code != exitUsage || !strings.Contains(stderr, "--tag") {
 		t.Errorf("--push with no tag: exit %d, stderr %q; want a usage error naming --tag", code, stderr)
 	}
+}
+
+// inProcessRegistry starts ggcr's registry on loopback for one test and
+// returns it (closed at cleanup, or earlier by the test) and its host:port.
+func inProcessRegistry(t *testing.T) (*httptest.Server, string) {
+	t.Helper()
+	srv := httptest.NewServer(ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0))))
+	t.Cleanup(srv.Close)
+	return srv, strings.TrimPrefix(srv.URL, "http://")
 }

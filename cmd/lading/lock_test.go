@@ -2,16 +2,12 @@ package main
 
 import (
 	"encoding/json"
-	"io"
-	"log"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
@@ -20,9 +16,8 @@ import (
 // --update, prints old -> new, caches the pinned base, and a build with
 // the registry gone uses the pinned digest from the cache.
 func TestLockCommand(t *testing.T) {
-	srv := httptest.NewServer(ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0))))
-	defer srv.Close()
-	ref := strings.TrimPrefix(srv.URL, "http://") + "/base:v1"
+	srv, host := inProcessRegistry(t)
+	ref := host + "/base:v1"
 	first := pushRandom(t, ref)
 
 	dir := t.TempDir()

@@ -1,22 +1,15 @@
 package main
 
 import (
-	"io"
-	"log"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
 )
 
 // TestPushArchiveWithoutPrefix: lading push recognises an oci-archive and a
 // docker-archive by their contents when SRC has no kind: prefix.
 func TestPushArchiveWithoutPrefix(t *testing.T) {
-	srv := httptest.NewServer(ggcrregistry.New(ggcrregistry.Logger(log.New(io.Discard, "", 0))))
-	defer srv.Close()
-	host := strings.TrimPrefix(srv.URL, "http://")
+	_, host := inProcessRegistry(t)
 	dir := t.TempDir()
 	putFile(t, filepath.Join(dir, "tree", "a.txt"), "a")
 	oci, docker := filepath.Join(dir, "a.oci.tar"), filepath.Join(dir, "a.docker.tar")
