@@ -13,16 +13,18 @@ const (
 )
 
 // annotationsFor returns the manifest annotations: the request's, plus the
-// base's name and digest for a base from outside (not scratch or static).
+// base's name (a registry reference, a local base's full ref name, or
+// "static") and digest (none for the built-ins: each platform image names
+// its own base image, see platformAnnotations).
 func annotationsFor(req Request, b base) map[string]string {
 	out := maps.Clone(req.Annotations)
 	if out == nil {
 		out = map[string]string{}
 	}
+	if b.refName != "" {
+		out[AnnotationBaseName] = b.refName
+	}
 	if !b.builtin() {
-		if b.refName != "" {
-			out[AnnotationBaseName] = b.refName
-		}
 		if d, err := b.digest(); err == nil {
 			out[AnnotationBaseDigest] = d.String()
 		}

@@ -46,6 +46,7 @@ func resolveBase(ctx context.Context, req Request) (base, error) {
 	case req.Base == "" || req.Base == BaseScratch:
 		b.name = BaseScratch
 	case req.Base == BaseStatic:
+		b.refName = BaseStatic
 	case kind == "oci-layout":
 		dir, sel := splitSelector(rest)
 		b.artifact, err = registry.OpenLayout(dir, sel)

@@ -194,6 +194,10 @@ func TestStaticBase(t *testing.T) {
 	if res.Base == nil || res.Base.Name != BaseStatic {
 		t.Errorf("result base = %+v", res.Base)
 	}
+	m, _ := img.Manifest()
+	if m.Annotations[AnnotationBaseName] != BaseStatic || m.Annotations[AnnotationBaseDigest] == "" {
+		t.Errorf("annotations = %v, want base.name static and the static base's digest", m.Annotations)
+	}
 	cf, _ := img.ConfigFile()
 	if cf.Config.User != "nonroot" || !slices.Contains(cf.Config.Env, "SSL_CERT_FILE="+caBundlePath) {
 		t.Errorf("config = %+v", cf.Config)

@@ -167,11 +167,12 @@ func (r *run) assemblePlatform(p v1.Platform, baseImg v1.Image, beneath *layer.T
 }
 
 // platformAnnotations are one platform image's annotations: base.digest
-// names that platform's base image, not the base index.
+// names that platform's base image (the static base's included), not the
+// base index.
 func (r *run) platformAnnotations(baseImg v1.Image) (map[string]string, error) {
 	anns := annotationsFor(r.req, r.base)
-	if r.base.builtin() {
-		return anns, nil
+	if baseImg == nil {
+		return anns, nil // scratch
 	}
 	d, err := baseImg.Digest()
 	if err != nil {
