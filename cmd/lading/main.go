@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 )
 
@@ -23,7 +24,18 @@ const (
 	exitCanceled = 130
 )
 
+// memoryLimit is the Go runtime's soft memory limit unless GOMEMLIMIT says
+// otherwise. Layers stream, so the heap holds little beyond the entry list
+// (about 0.7 KiB a file); the limit makes the collector run before the
+// default GOGC headroom doubles that, keeping a 200,000-file layer's peak RSS
+// near the 150 MiB the streaming design promises. It is soft: a larger live
+// heap still works, with more frequent collection.
+const memoryLimit = 100 << 20
+
 func main() {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memoryLimit)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], env{getenv: os.Getenv, lookup: os.LookupEnv, environ: os.Environ, getwd: os.Getwd}, os.Stdout, os.Stderr)
 	stop()
