@@ -242,16 +242,15 @@ func ladingOK(t *testing.T, args ...string) string {
 }
 
 // pushBase copies base's layout, every platform, to ref on reg (through
-// its CA and with its credentials) and returns the
-// index digest the registry holds. skopeo 1.9 (Debian 12) re-serializes an
-// index without the descriptors' artifactType (image-spec 1.1, which ggcr
-// writes), so the index digest changes; the image manifests, and so their
-// layers, are copied as they are, which pushBase checks.
+// its CA and with its credentials) with --preserve-digests, and returns the
+// index digest the registry holds: the layout's own, which pushBase checks
+// along with the image manifests it lists. (skopeo 1.9 must rewrite an
+// index whose image entries carry artifactType; lading writes none.)
 func pushBase(t *testing.T, reg distribution, base testBase, ref string) string {
 	t.Helper()
 	digestFile := filepath.Join(t.TempDir(), "digest")
 	creds := regUser + ":" + regPassword
-	runTool(t, "skopeo", "copy", "--all", "--dest-cert-dir", reg.certDir, "--dest-creds", creds,
+	runTool(t, "skopeo", "copy", "--all", "--preserve-digests", "--dest-cert-dir", reg.certDir, "--dest-creds", creds,
 		"--digestfile", digestFile, "oci:"+base.layout+":v1", "docker://"+ref)
 	var index v1.IndexManifest
 	raw := runTool(t, "skopeo", "inspect", "--raw", "--cert-dir", reg.certDir, "--creds", creds, "docker://"+ref)
@@ -266,7 +265,13 @@ func pushBase(t *testing.T, reg distribution, base testBase, ref string) string 
 	if !slices.Equal(got, want) {
 		t.Fatalf("the registry's index lists images %v, want the base's %v", got, want)
 	}
-	return string(readAll(t, digestFile))
+	pushed := strings.TrimSpace(string(readAll(t, digestFile)))
+	var layout v1.IndexManifest
+	noErr(t, json.Unmarshal(readAll(t, filepath.Join(base.layout, "index.json")), &layout))
+	if len(layout.Manifests) != 1 || layout.Manifests[0].Digest.String() != pushed {
+		t.Fatalf("the registry holds index %s, want the layout's %v unchanged", pushed, layout.Manifests)
+	}
+	return pushed
 }
 
 // TestRegistryBaseE2E: a three-platform base pushed by skopeo to Debian's
