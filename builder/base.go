@@ -42,21 +42,15 @@ type base struct {
 func resolveBase(ctx context.Context, req Request) (base, error) {
 	b := base{name: req.Base, wait: func() {}}
 	var err error
-	switch kind, rest, _ := strings.Cut(req.Base, ":"); {
+	local, isLocal := registry.ParseLocal(req.Base)
+	switch {
 	case req.Base == "" || req.Base == BaseScratch:
 		b.name = BaseScratch
 	case req.Base == BaseStatic:
 		b.refName = BaseStatic
-	case kind == "oci-layout":
-		dir, sel := splitSelector(rest)
-		b.artifact, err = registry.OpenLayout(dir, sel)
-		b.refName = localRefName(sel)
-	case kind == "oci-archive":
-		file, sel := splitSelector(rest)
-		b.artifact, err = registry.OpenOCIArchive(ctx, file, sel, req.WorkDir)
-		b.refName = localRefName(sel)
-	case kind == "docker-archive":
-		b.artifact, err = registry.OpenDockerArchive(rest)
+	case isLocal:
+		b.artifact, err = local.Open(ctx, req.WorkDir)
+		b.refName = localRefName(local.Selector)
 	default:
 		f := &pinnedFetcher{next: req.Fetcher, lock: req.Lock, cache: req.Cache, logger: req.Logger}
 		b.wait = f.wait
@@ -77,18 +71,6 @@ func localRefName(sel string) string {
 		return ""
 	}
 	return sel
-}
-
-// splitSelector splits "PATH[:TAG|@DIGEST]" into PATH and ":TAG" → "TAG"
-// or "@sha256:…" kept with its @.
-func splitSelector(s string) (string, string) {
-	if i := strings.LastIndex(s, "@sha256:"); i >= 0 {
-		return s[:i], s[i:]
-	}
-	if i := strings.LastIndex(s, ":"); i >= 0 && !strings.Contains(s[i+1:], "/") {
-		return s[:i], s[i+1:]
-	}
-	return s, ""
 }
 
 // builtin reports whether the base is scratch or static (no artifact).

@@ -8,8 +8,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"slices"
-	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
@@ -73,8 +71,8 @@ func IsRegistryBase(base string) bool {
 	if base == "" || base == BaseScratch || base == BaseStatic {
 		return false
 	}
-	kind, _, _ := strings.Cut(base, ":")
-	return !slices.Contains([]string{"oci-layout", "oci-archive", "docker-archive"}, kind)
+	_, local := registry.ParseLocal(base)
+	return !local
 }
 
 // Pin resolves ref now and returns its lock entry.

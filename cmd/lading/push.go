@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/spf13/pflag"
@@ -108,16 +107,8 @@ func runPush(ctx context.Context, args []string, e env, stdout, stderr io.Writer
 // openSource opens SRC: an OCI layout, an oci-archive (extracted into
 // work, which must outlive the artifact) or a docker-archive.
 func openSource(ctx context.Context, src, work string) (registry.Artifact, error) {
-	kind, rest, _ := strings.Cut(src, ":")
-	switch kind {
-	case "oci-layout":
-		dir, sel := splitSource(rest)
-		return registry.OpenLayout(dir, sel)
-	case "oci-archive":
-		file, sel := splitSource(rest)
-		return registry.OpenOCIArchive(ctx, file, sel, work)
-	case "docker-archive":
-		return registry.OpenDockerArchive(rest)
+	if local, ok := registry.ParseLocal(src); ok {
+		return local.Open(ctx, work)
 	}
 	if fi, err := os.Stat(src); err == nil && fi.IsDir() {
 		return registry.OpenLayout(src, "")
@@ -139,15 +130,6 @@ func openArchive(ctx context.Context, path, work string) (registry.Artifact, err
 		return registry.OpenDockerArchive(path)
 	}
 	return nil, usagef("SRC %q is neither an oci-archive nor a docker-archive (no oci-layout or manifest.json in it)", path)
-}
-
-// splitSource splits PATH[:TAG|@DIGEST] into PATH and "TAG" or
-// "@sha256:…"; a colon followed by a slash belongs to PATH.
-func splitSource(s string) (string, string) {
-	if i := strings.LastIndex(s, "@sha256:"); i >= 0 {
-		return s[:i], s[i:]
-	}
-	return splitRef(s)
 }
 
 // writeJSON writes v as indented JSON to path, atomically.
