@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"os/exec"
 	"strconv"
 	"strings"
 	"time"
@@ -45,11 +44,10 @@ func parseEpoch(s string) (time.Time, error) {
 
 // gitCommitTime returns HEAD's committer time, if dir is in a git checkout.
 func gitCommitTime(ctx context.Context, dir string) (time.Time, bool) {
-	cmd := exec.CommandContext(ctx, "git", "-C", dir, "log", "-1", "--format=%ct", "HEAD")
-	out, err := cmd.Output()
+	out, err := gitOutput(ctx, dir, "log", "-1", "--format=%ct", "HEAD")
 	if err != nil {
 		return time.Time{}, false
 	}
-	t, err := parseEpoch(string(out))
+	t, err := parseEpoch(out)
 	return t, err == nil
 }
