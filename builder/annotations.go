@@ -34,8 +34,11 @@ func annotationsFor(req Request, b base) map[string]string {
 
 // createdBy is a layer's history line: its kind and name, no host paths.
 func createdBy(l Layer) string {
-	if l.Produce != nil {
-		return l.Produce.Describe()
+	switch {
+	case l.Go != nil:
+		return l.Go.describe(l.Name)
+	case l.Run != nil:
+		return l.Run.describe(l.Name)
 	}
 	dests := make([]string, 0, len(l.Files))
 	for _, f := range l.Files {

@@ -7,15 +7,14 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
-
-	"github.com/lading-dev/lading/registry"
+	"github.com/lading-dev/lading/registry/oci"
 )
 
 // Fetcher resolves a registry reference to an image or index. cmd passes
 // the registry client here, so bases are pulled with the same credentials
 // and TLS settings pushes use.
 type Fetcher interface {
-	Pull(ctx context.Context, ref string) (registry.Artifact, error)
+	Pull(ctx context.Context, ref string) (oci.Artifact, error)
 }
 
 // Built-in base names.
@@ -27,8 +26,8 @@ const (
 // base is a resolved base: nothing (scratch), the built-in static base, or
 // an image or index from a layout, archive or registry.
 type base struct {
-	name     string            // as the user wrote it
-	artifact registry.Artifact // nil for built-ins
+	name     string       // as the user wrote it
+	artifact oci.Artifact // nil for built-ins
 	// wait waits for work the resolution left running (a moved-tag check).
 	wait func()
 	// refName is what the base.name annotation says: the registry
@@ -42,7 +41,7 @@ type base struct {
 func resolveBase(ctx context.Context, req Request) (base, error) {
 	b := base{name: req.Base, wait: func() {}}
 	var err error
-	local, isLocal := registry.ParseLocal(req.Base)
+	local, isLocal := oci.ParseLocal(req.Base)
 	switch {
 	case req.Base == "" || req.Base == BaseScratch:
 		b.name = BaseScratch

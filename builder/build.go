@@ -34,11 +34,11 @@ func Build(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	run := newRun(req, b)
-	if err := run.prepareBase(ctx); err != nil {
+	bd := newBuild(req, b)
+	if err := bd.prepareBase(ctx); err != nil {
 		return nil, err
 	}
-	images, err := run.platforms(ctx, platforms)
+	images, err := bd.platforms(ctx, platforms)
 	if err != nil {
 		return nil, err
 	}
@@ -52,8 +52,8 @@ func Build(ctx context.Context, req Request) (*Result, error) {
 	return writeAll(ctx, req, b, art, images)
 }
 
-// targetPlatforms returns the platforms to build, sorted as the index
-// will list them.
+// targetPlatforms returns the platforms to build, in the order asked;
+// manifest.Index sorts the index's entries itself.
 func (r *Request) targetPlatforms(b base) ([]v1.Platform, error) {
 	if !r.AllPlatforms {
 		return r.Platforms, nil
@@ -71,7 +71,7 @@ type platformImage struct {
 
 // platforms builds every platform, at most req.Jobs at once, into slots
 // indexed by input position. Failures are joined in input order.
-func (r *run) platforms(ctx context.Context, platforms []v1.Platform) ([]platformImage, error) {
+func (r *build) platforms(ctx context.Context, platforms []v1.Platform) ([]platformImage, error) {
 	out := make([]platformImage, len(platforms))
 	errs := make([]error, len(platforms))
 	g, gctx := errgroup.WithContext(ctx)
@@ -109,9 +109,9 @@ func runChecks(ctx context.Context, req Request) error {
 }
 
 // assemble returns the single image, or an index over every platform.
-func assemble(req Request, b base, images []platformImage) (artifact, error) {
+func assemble(req Request, b base, images []platformImage) (product, error) {
 	if len(images) == 1 {
-		return artifact{image: images[0].image}, nil
+		return product{image: images[0].image}, nil
 	}
 	imgs := make([]v1.Image, len(images))
 	for i, pi := range images {
@@ -121,7 +121,7 @@ func assemble(req Request, b base, images []platformImage) (artifact, error) {
 	anns[manifest.AnnotationCreated] = req.Epoch.UTC().Truncate(time.Second).Format(time.RFC3339)
 	idx, err := manifest.Index(imgs, anns)
 	if err != nil {
-		return artifact{}, fmt.Errorf("assemble index: %w", err)
+		return product{}, fmt.Errorf("assemble index: %w", err)
 	}
-	return artifact{index: idx}, nil
+	return product{index: idx}, nil
 }

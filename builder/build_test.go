@@ -14,7 +14,7 @@ import (
 
 	"github.com/lading-dev/lading/layer"
 	"github.com/lading-dev/lading/manifest"
-	"github.com/lading-dev/lading/registry"
+	"github.com/lading-dev/lading/registry/oci"
 )
 
 var (
@@ -50,7 +50,7 @@ func usrMergedBase(t *testing.T, platforms ...v1.Platform) string {
 	idx, err := manifest.Index(imgs, nil)
 	noErr(t, err)
 	out := filepath.Join(dir, "base-layout")
-	noErr(t, registry.WriteLayout(context.Background(), out, idx, "base"))
+	noErr(t, oci.WriteLayout(context.Background(), out, idx, "base"))
 	return out
 }
 
@@ -82,7 +82,7 @@ func TestBuildOnMultiPlatformBase(t *testing.T) {
 	req := request(t, "oci-layout:"+base+":base")
 	req.AllPlatforms = true
 	cacheDir := t.TempDir()
-	req.Cache = registry.NewCache(filepath.Join(cacheDir, "bases"))
+	req.Cache = oci.NewCache(filepath.Join(cacheDir, "bases"))
 	res, err := Build(context.Background(), req)
 	noErr(t, err)
 	if trees, _ := os.ReadDir(filepath.Join(cacheDir, "trees")); len(trees) != 3 {
@@ -91,11 +91,11 @@ func TestBuildOnMultiPlatformBase(t *testing.T) {
 	if got := strings.Join(res.Platforms, ","); got != "linux/amd64,linux/arm64,linux/ppc64le" {
 		t.Fatalf("platforms = %s, want every platform of the base", got)
 	}
-	a, err := registry.OpenLayout(req.Outputs[0].Path, "")
+	a, err := oci.OpenLayout(req.Outputs[0].Path, "")
 	noErr(t, err)
 	idx := a.(v1.ImageIndex)
 	noErr(t, validate.Index(idx))
-	baseA, err := registry.OpenLayout(base, "base")
+	baseA, err := oci.OpenLayout(base, "base")
 	noErr(t, err)
 	baseImg, err := pickPlatform("base", baseA.(v1.ImageIndex), arm64)
 	noErr(t, err)
@@ -173,7 +173,7 @@ func TestStaticBase(t *testing.T) {
 	req.Config.User = "nonroot"
 	res, err := Build(context.Background(), req)
 	noErr(t, err)
-	a, err := registry.OpenLayout(req.Outputs[0].Path, "")
+	a, err := oci.OpenLayout(req.Outputs[0].Path, "")
 	noErr(t, err)
 	img := a.(v1.Image)
 	noErr(t, validate.Image(img))

@@ -15,7 +15,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/lading-dev/lading/layer"
-	"github.com/lading-dev/lading/registry"
+	"github.com/lading-dev/lading/registry/atomicfile"
+	"github.com/lading-dev/lading/registry/oci"
 )
 
 // baseFiles are the base files whose content the image checks read.
@@ -30,7 +31,7 @@ type treeCache struct {
 	logger *slog.Logger
 }
 
-func newTreeCache(c *registry.Cache, logger *slog.Logger) *treeCache {
+func newTreeCache(c *oci.Cache, logger *slog.Logger) *treeCache {
 	if c == nil {
 		return &treeCache{logger: logger}
 	}
@@ -86,7 +87,7 @@ func (c *treeCache) store(d v1.Hash, t *layer.Tree) {
 	}
 	err := os.MkdirAll(c.dir, 0o755)
 	if err == nil {
-		err = registry.WriteFile(filepath.Join(c.dir, d.Hex), 0o644, t.Encode)
+		err = atomicfile.Write(filepath.Join(c.dir, d.Hex), 0o644, t.Encode)
 	}
 	if err != nil {
 		c.logger.Warn("could not cache the base file tree", "dir", c.dir, "err", err)

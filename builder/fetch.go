@@ -10,8 +10,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-
-	"github.com/lading-dev/lading/registry"
+	"github.com/lading-dev/lading/registry/oci"
 )
 
 // pinnedFetcher resolves registry bases through the lock and the base
@@ -21,7 +20,7 @@ import (
 type pinnedFetcher struct {
 	next   Fetcher
 	lock   *Lock
-	cache  *registry.Cache
+	cache  *oci.Cache
 	logger *slog.Logger
 	// checks tracks the moved-tag checks running beside the build.
 	checks sync.WaitGroup
@@ -34,7 +33,7 @@ const movedCheckTimeout = 3 * time.Second
 var _ Fetcher = (*pinnedFetcher)(nil)
 
 // Pull implements Fetcher.
-func (p *pinnedFetcher) Pull(ctx context.Context, ref string) (registry.Artifact, error) {
+func (p *pinnedFetcher) Pull(ctx context.Context, ref string) (oci.Artifact, error) {
 	pinned := ref
 	entry, locked := LockEntry{}, false
 	if p.lock != nil {

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// HostEnv is what host commands (go build, run steps, checks) start from.
+// HostEnv is what host commands (go build, run layers, checks) start from.
 // cmd fills it once; builder never reads the process environment itself.
 type HostEnv struct {
 	// Base holds the KEY=VALUE pairs every command inherits, usually

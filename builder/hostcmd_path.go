@@ -2,11 +2,14 @@ package builder
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
 // lookPath finds name as a command would: a name with a slash is used as
@@ -43,25 +46,6 @@ func envValue(env []string, key string) string {
 	return val
 }
 
-// mergeEnv returns base with each later list's variables replacing or
-// added after it: one entry per name, in first-seen order.
-func mergeEnv(base []string, more ...[]string) []string {
-	var out []string
-	at := map[string]int{}
-	for _, list := range append([][]string{base}, more...) {
-		for _, kv := range list {
-			k, _, _ := strings.Cut(kv, "=")
-			if i, ok := at[k]; ok {
-				out[i] = kv
-				continue
-			}
-			at[k] = len(out)
-			out = append(out, kv)
-		}
-	}
-	return out
-}
-
 // withoutEnv returns env without the variables named in drop.
 func withoutEnv(env []string, drop ...string) []string {
 	var out []string
@@ -72,4 +56,21 @@ func withoutEnv(env []string, drop ...string) []string {
 		}
 	}
 	return out
+}
+
+// EnvList returns m as KEY=VALUE pairs sorted by key; nil for an empty m.
+func EnvList(m map[string]string) []string {
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, k+"="+m[k])
+	}
+	return out
+}
+
+// platformString is os/arch[/variant], the form TARGETPLATFORM takes.
+func platformString(p v1.Platform) string {
+	if p.Variant == "" {
+		return p.OS + "/" + p.Architecture
+	}
+	return p.OS + "/" + p.Architecture + "/" + p.Variant
 }

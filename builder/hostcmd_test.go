@@ -41,11 +41,7 @@ func TestRunLineWriterTail(t *testing.T) {
 	}
 }
 
-func TestRunMergeEnv(t *testing.T) {
-	got := mergeEnv([]string{"PATH=/bin", "A=1", "B=2"}, []string{"A=3", "C=4"}, []string{"B=5"})
-	if want := []string{"PATH=/bin", "A=3", "B=5", "C=4"}; !reflect.DeepEqual(got, want) {
-		t.Errorf("mergeEnv = %q, want %q", got, want)
-	}
+func TestWithoutEnv(t *testing.T) {
 	if got := withoutEnv([]string{"GOFLAGS=-x", "HOME=/h", "GOAMD64=v3"}, goMachineVars()...); !reflect.DeepEqual(got, []string{"HOME=/h"}) {
 		t.Errorf("withoutEnv = %q", got)
 	}
@@ -70,12 +66,12 @@ func TestRunLookPathUsesCommandEnv(t *testing.T) {
 func TestRunCheck(t *testing.T) {
 	ctx := context.Background()
 	env := HostEnv{Base: os.Environ()}
-	ok := SpecCheck{Command: []string{"sh", "-c", `test "$(pwd)" = "$WANT_DIR" && test "$X" = y`}, Dir: t.TempDir()}
+	ok := CheckCommand{Command: []string{"sh", "-c", `test "$(pwd)" = "$WANT_DIR" && test "$X" = y`}, Dir: t.TempDir()}
 	ok.Env = map[string]string{"WANT_DIR": ok.Dir, "X": "y"}
 	noErr(t, RunCheck(ctx, ok, env))
-	noErr(t, HostCheck{Spec: ok, Env: env}.Run(ctx))
+	noErr(t, HostCheck{Command: ok, Env: env}.Run(ctx))
 	script := `for i in $(seq 1 30); do echo "vet line $i" >&2; done; echo "to stdout"; exit 3`
-	err := RunCheck(ctx, SpecCheck{Command: []string{"sh", "-c", script}, Dir: t.TempDir()}, env)
+	err := RunCheck(ctx, CheckCommand{Command: []string{"sh", "-c", script}, Dir: t.TempDir()}, env)
 	var ce *CommandError
 	if !errors.As(err, &ce) || ce.ExitCode != 3 {
 		t.Fatalf("failing check: %v, want a *CommandError with exit code 3", err)
@@ -92,7 +88,7 @@ func TestRunCheck(t *testing.T) {
 }
 
 func TestRunCheckMissingCommand(t *testing.T) {
-	err := RunCheck(context.Background(), SpecCheck{Command: []string{"lading-no-such-tool"}, Dir: t.TempDir()}, HostEnv{Base: []string{"PATH=/nonexistent"}})
+	err := RunCheck(context.Background(), CheckCommand{Command: []string{"lading-no-such-tool"}, Dir: t.TempDir()}, HostEnv{Base: []string{"PATH=/nonexistent"}})
 	var ce *CommandError
 	if !errors.As(err, &ce) || ce.ExitCode != -1 || !strings.Contains(err.Error(), "find lading-no-such-tool on PATH") {
 		t.Fatalf("error = %v, want a *CommandError saying the command is not on PATH", err)
@@ -100,7 +96,7 @@ func TestRunCheckMissingCommand(t *testing.T) {
 }
 
 func TestRunEmptyCommand(t *testing.T) {
-	err := RunCheck(context.Background(), SpecCheck{Dir: t.TempDir()}, HostEnv{})
+	err := RunCheck(context.Background(), CheckCommand{Dir: t.TempDir()}, HostEnv{})
 	if err == nil || !strings.Contains(err.Error(), "no command given") {
 		t.Errorf("error = %v, want no command given", err)
 	}

@@ -8,7 +8,7 @@ import (
 )
 
 // ownProcessGroup starts cmd in a process group of its own, and makes
-// cancelling it kill that whole group: a run step's `sh -c 'make …'`
+// cancelling it kill that whole group: a run layer's `sh -c 'make …'`
 // takes make and the compilers it started down with it.
 func ownProcessGroup(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

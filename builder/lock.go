@@ -5,14 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
-
-	"github.com/lading-dev/lading/registry"
+	"github.com/lading-dev/lading/registry/atomicfile"
+	"github.com/lading-dev/lading/registry/oci"
 )
 
 // LockFile is the name of the lock file beside the spec.
@@ -55,14 +54,7 @@ func ReadLock(path string) (*Lock, error) {
 
 // Write stores the lock atomically, keys sorted (encoding/json sorts maps).
 func (l *Lock) Write(path string) error {
-	raw, err := json.MarshalIndent(l, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode lock file: %w", err)
-	}
-	return registry.WriteFile(path, 0o644, func(w io.Writer) error {
-		_, err := w.Write(append(raw, '\n'))
-		return err
-	})
+	return atomicfile.WriteJSON(path, 0o644, "  ", l)
 }
 
 // IsRegistryBase reports whether base names a registry image (not a
@@ -71,7 +63,7 @@ func IsRegistryBase(base string) bool {
 	if base == "" || base == BaseScratch || base == BaseStatic {
 		return false
 	}
-	_, local := registry.ParseLocal(base)
+	_, local := oci.ParseLocal(base)
 	return !local
 }
 
@@ -85,7 +77,7 @@ func Pin(ctx context.Context, f Fetcher, ref string) (LockEntry, error) {
 }
 
 // entryFor describes an artifact as a lock entry.
-func entryFor(a registry.Artifact) (LockEntry, error) {
+func entryFor(a oci.Artifact) (LockEntry, error) {
 	d, err := partial.Digest(a)
 	if err != nil {
 		return LockEntry{}, err

@@ -15,14 +15,13 @@ import (
 	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
-
-	"github.com/lading-dev/lading/registry"
+	"github.com/lading-dev/lading/registry/oci"
 )
 
 // remoteFetcher is the simplest registry Fetcher: ggcr's remote.Get.
 type remoteFetcher struct{}
 
-func (remoteFetcher) Pull(ctx context.Context, ref string) (registry.Artifact, error) {
+func (remoteFetcher) Pull(ctx context.Context, ref string) (oci.Artifact, error) {
 	r, err := name.ParseReference(ref)
 	if err != nil {
 		return nil, err
@@ -40,7 +39,7 @@ func (remoteFetcher) Pull(ctx context.Context, ref string) (registry.Artifact, e
 // pushBase pushes a two-platform base (from usrMergedBase) to ref.
 func pushBase(t *testing.T, ref string, platforms ...v1.Platform) v1.Hash {
 	t.Helper()
-	a, err := registry.OpenLayout(usrMergedBase(t, platforms...), "base")
+	a, err := oci.OpenLayout(usrMergedBase(t, platforms...), "base")
 	noErr(t, err)
 	r, err := name.ParseReference(ref)
 	noErr(t, err)
@@ -66,7 +65,7 @@ func TestLockPinsAndWorksOffline(t *testing.T) {
 	noErr(t, lock.Write(lockPath))
 	lock, err = ReadLock(lockPath)
 	noErr(t, err)
-	cache := registry.NewCache(filepath.Join(t.TempDir(), "bases"))
+	cache := oci.NewCache(filepath.Join(t.TempDir(), "bases"))
 
 	build := func(fetcher Fetcher) (*Result, string) {
 		var logs bytes.Buffer

@@ -5,17 +5,16 @@ import (
 	"fmt"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-
-	"github.com/lading-dev/lading/registry"
+	"github.com/lading-dev/lading/registry/oci"
 )
 
-// artifact is the build's product: one image or an index.
-type artifact struct {
+// product is what a build makes: one image or an index.
+type product struct {
 	image v1.Image
 	index v1.ImageIndex
 }
 
-func (a artifact) value() registry.Artifact {
+func (a product) value() oci.Artifact {
 	if a.index != nil {
 		return a.index
 	}
@@ -25,7 +24,7 @@ func (a artifact) value() registry.Artifact {
 // writeAll describes the build and writes every output in order. When an
 // output fails (or the build is cancelled) after others were written, the
 // result lists those, each whole, beside the error.
-func writeAll(ctx context.Context, req Request, b base, art artifact, images []platformImage) (*Result, error) {
+func writeAll(ctx context.Context, req Request, b base, art product, images []platformImage) (*Result, error) {
 	res, err := newResult(b, art, images)
 	if err != nil {
 		return nil, err
@@ -47,7 +46,7 @@ func writeAll(ctx context.Context, req Request, b base, art artifact, images []p
 }
 
 // writeOutput writes one output and says what it holds.
-func writeOutput(ctx context.Context, req Request, art artifact, images []platformImage, o Output) (Written, error) {
+func writeOutput(ctx context.Context, req Request, art product, images []platformImage, o Output) (Written, error) {
 	a := art.value()
 	d, err := a.Digest()
 	if err != nil {
@@ -56,9 +55,9 @@ func writeOutput(ctx context.Context, req Request, art artifact, images []platfo
 	w := Written{Kind: o.Kind, Path: o.Path, Digest: d, Ref: req.refName(o)}
 	switch o.Kind {
 	case OCILayout:
-		err = registry.WriteLayout(ctx, o.Path, a, w.Ref)
+		err = oci.WriteLayout(ctx, o.Path, a, w.Ref)
 	case OCIArchive:
-		err = registry.WriteOCIArchive(ctx, o.Path, a, w.Ref, req.Epoch)
+		err = oci.WriteOCIArchive(ctx, o.Path, a, w.Ref, req.Epoch)
 	case DockerArchive:
 		w.Ref = ""
 		var img v1.Image
@@ -66,7 +65,7 @@ func writeOutput(ctx context.Context, req Request, art artifact, images []platfo
 			w.Digest, err = img.Digest()
 		}
 		if err == nil {
-			err = registry.WriteDockerArchive(ctx, o.Path, img, req.repoTags(), req.Epoch)
+			err = oci.WriteDockerArchive(ctx, o.Path, img, req.repoTags(), req.Epoch)
 		}
 	default:
 		err = fmt.Errorf("unknown output kind %q", o.Kind)

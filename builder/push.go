@@ -4,17 +4,18 @@ import (
 	"context"
 
 	"github.com/lading-dev/lading/registry"
+	"github.com/lading-dev/lading/registry/oci"
 )
 
 // Pusher pushes an image or index to registry references; cmd passes the
 // registry client, the same one that pulls registry bases.
 type Pusher interface {
-	Push(ctx context.Context, a registry.Artifact, refs []string) (*registry.PushResult, error)
+	Push(ctx context.Context, a oci.Artifact, refs []string) (*registry.PushResult, error)
 }
 
 // pushAll pushes the artifact to every tag, once the local outputs are
 // written, and lists each pushed reference as an output.
-func pushAll(ctx context.Context, req Request, art artifact, res *Result) error {
+func pushAll(ctx context.Context, req Request, art product, res *Result) error {
 	pushed, err := req.Pusher.Push(ctx, art.value(), req.Tags)
 	if err != nil {
 		return err

@@ -14,37 +14,35 @@ import (
 
 	"github.com/lading-dev/lading/layer"
 	"github.com/lading-dev/lading/manifest"
-	"github.com/lading-dev/lading/registry"
+	"github.com/lading-dev/lading/registry/oci"
 )
 
-// Layer is one layer of the image, built for every platform: host files,
-// or the output of a Producer (a Go build, a host command).
+// Layer is one layer of the image, built for every platform, of exactly one
+// kind: host files, a Go program (Go) or what a host command leaves in $OUT
+// (Run). The spec's `files`, `go` and `run` layers are these three kinds.
 type Layer struct {
 	Name  string
 	Files []Files
-	// Produce, when set, makes the layer's files per platform.
-	Produce Producer
-}
-
-// Producer makes a layer's content for one platform.
-type Producer interface {
-	// Produce writes the layer's files for p under dir, a fresh empty
-	// directory, and returns the host path to collect and its image path.
-	Produce(ctx context.Context, p v1.Platform, dir string) (src, dest string, err error)
-	// Describe is the layer's history line: no host paths, users or hosts.
-	Describe() string
+	Go    *GoLayer
+	Run   *RunLayer
 }
 
 // Files maps host path Src into the image: a file lands at Dest, a
-// directory's contents land under Dest.
+// directory's contents land under Dest. In a spec it is a `files` layer.
 type Files struct {
-	Src, Dest string
-	Mode      fs.FileMode
-	ModeSet   bool
-	UID, GID  int
-	Exclude   []string
+	Src  string // `src`, absolute
+	Dest string // `dest`, an absolute image path
+	// Mode replaces regular files' permission bits when ModeSet (`mode`,
+	// an octal string such as "0644").
+	Mode    fs.FileMode
+	ModeSet bool
+	UID     int // `uid`, default 0
+	GID     int // `gid`, default 0
+	// Exclude holds .dockerignore patterns (`exclude`); the spec loader
+	// puts "**/.git" first, so a `!**/.git` pattern brings .git back.
+	Exclude []string
 	// FollowSymlinks stores what links point to, refusing links that
-	// leave Src.
+	// leave Src (`followSymlinks`).
 	FollowSymlinks bool
 }
 
@@ -82,7 +80,7 @@ type Request struct {
 	// Lock pins registry base tags to digests; nil pins nothing.
 	Lock *Lock
 	// Cache keeps digest-pinned registry bases; nil caches nothing.
-	Cache *registry.Cache
+	Cache *oci.Cache
 	// Push pushes the image or index to every tag with Pusher, after the
 	// local outputs are written.
 	Push   bool
@@ -94,9 +92,11 @@ type Request struct {
 	Config       manifest.Patch
 	// Annotations go on every image manifest and on the index.
 	Annotations map[string]string
-	// Checks run on the host after every artifact is built and before any
+	// Checks run on the host after every layer is built and before any
 	// output is written; one failing means no output.
 	Checks []Check
+	// Host is what go builds, run layers and checks start from.
+	Host HostEnv
 	// SkipImageChecks names built-in image checks to turn off.
 	SkipImageChecks []string
 	Compression     layer.Compression

@@ -60,7 +60,7 @@ func (w Written) Line() string {
 }
 
 // newResult describes the build's artifact and its images.
-func newResult(b base, art artifact, images []platformImage) (*Result, error) {
+func newResult(b base, art product, images []platformImage) (*Result, error) {
 	a := art.value()
 	desc, err := partial.Descriptor(a)
 	if err != nil {

@@ -1,14 +1,10 @@
 package layer
 
 import (
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"os"
-
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
 // syncEvery is how many bytes a syncingFile writes between background
@@ -158,21 +154,6 @@ func (p *blockPipe) Close() error {
 	close(p.full)
 	<-p.done
 	return p.err
-}
-
-// countingHash hashes and counts the bytes written to it.
-type countingHash struct {
-	h hash.Hash
-	n int64
-}
-
-func (c *countingHash) Write(p []byte) (int, error) {
-	c.n += int64(len(p))
-	return c.h.Write(p)
-}
-
-func (c *countingHash) sum() v1.Hash {
-	return v1.Hash{Algorithm: "sha256", Hex: hex.EncodeToString(c.h.Sum(nil))}
 }
 
 // syncClose flushes f to stable storage and closes it.

@@ -5,7 +5,6 @@ import (
 	"bufio"
 	"cmp"
 	"context"
-	"crypto/sha256"
 	"fmt"
 	"io"
 	"os"
@@ -106,7 +105,7 @@ func (w *Writer) stream(ctx context.Context, f *os.File, entries []Entry) (_ *La
 	sf := newSyncingFile(f)
 	defer func() { err = cmp.Or(err, sf.stop()) }()
 	buf := bufio.NewWriterSize(sf, 1<<20)
-	compressed := &countingHash{h: sha256.New()}
+	compressed := NewDigester()
 	sink := newBlockPipe(io.MultiWriter(buf, compressed))
 	comp, err := w.o.compression.newCompressor(sink, w.o.level)
 	if err != nil {
@@ -114,16 +113,16 @@ func (w *Writer) stream(ctx context.Context, f *os.File, entries []Entry) (_ *La
 		return nil, err
 	}
 	pipe := newBlockPipe(comp)
-	raw := &countingHash{h: sha256.New()}
+	raw := NewDigester()
 	tarErr := w.writeTar(ctx, tar.NewWriter(io.MultiWriter(raw, pipe)), entries)
 	if err := cmp.Or(tarErr, w.closeStages(pipe, comp, sink, buf)); err != nil {
 		return nil, err
 	}
 	return &Layer{
-		digest:           compressed.sum(),
-		diffID:           raw.sum(),
-		size:             compressed.n,
-		uncompressedSize: raw.n,
+		digest:           compressed.Digest(),
+		diffID:           raw.Digest(),
+		size:             compressed.Size(),
+		uncompressedSize: raw.Size(),
 		compression:      w.o.compression,
 	}, nil
 }

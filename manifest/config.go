@@ -38,7 +38,7 @@ func (p Patch) Apply(cfg v1.Config) v1.Config {
 	if p.Cmd != nil {
 		out.Cmd = slices.Clone(p.Cmd)
 	}
-	out.Env = mergeEnv(out.Env, p.Env)
+	out.Env = MergeEnv(out.Env, p.Env)
 	setIf(&out.WorkingDir, p.WorkingDir)
 	setIf(&out.User, p.User)
 	setIf(&out.StopSignal, p.StopSignal)
@@ -53,18 +53,21 @@ func (p Patch) Apply(cfg v1.Config) v1.Config {
 	return out
 }
 
-// mergeEnv replaces or appends each KEY=VALUE of add in base.
-func mergeEnv(base, add []string) []string {
-	out := slices.Clone(base)
-	for _, kv := range add {
-		key, _, _ := strings.Cut(kv, "=")
-		i := slices.IndexFunc(out, func(e string) bool {
-			k, _, _ := strings.Cut(e, "=")
-			return k == key
-		})
-		if i >= 0 {
-			out[i] = kv
-		} else {
+// MergeEnv returns base with each later list's KEY=VALUE variables
+// replacing or added after it: one entry per name, in first-seen order. It
+// is the one merge of environments: image configs (a patch over a base
+// config) and host commands (a layer's env over the process's) alike.
+func MergeEnv(base []string, more ...[]string) []string {
+	var out []string
+	at := map[string]int{}
+	for _, list := range append([][]string{base}, more...) {
+		for _, kv := range list {
+			k, _, _ := strings.Cut(kv, "=")
+			if i, ok := at[k]; ok {
+				out[i] = kv
+				continue
+			}
+			at[k] = len(out)
 			out = append(out, kv)
 		}
 	}

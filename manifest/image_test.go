@@ -2,6 +2,7 @@ package manifest
 
 import (
 	"bytes"
+	"slices"
 	"testing"
 	"time"
 
@@ -174,5 +175,12 @@ func TestDockerBaseKeepsDockerMediaTypes(t *testing.T) {
 	zst, _ := random.Layer(256, types.OCILayerZStd)
 	if _, err := Build(Image{Base: base, Layers: []Layer{{Layer: zst}}, Platform: p, Epoch: epoch}); err == nil {
 		t.Error("a zstd layer on a Docker-format base was accepted")
+	}
+}
+
+func TestMergeEnv(t *testing.T) {
+	got := MergeEnv([]string{"PATH=/bin", "A=1", "B=2"}, []string{"A=3", "C=4"}, []string{"B=5"})
+	if want := []string{"PATH=/bin", "A=3", "B=5", "C=4"}; !slices.Equal(got, want) {
+		t.Errorf("MergeEnv = %q, want %q", got, want)
 	}
 }

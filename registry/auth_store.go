@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,6 +12,7 @@ import (
 	"github.com/docker/cli/cli/config/types"
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/lading-dev/lading/registry/atomicfile"
 )
 
 // StoreLogin records user and password for registry (HOST[:PORT]) in the
@@ -49,17 +49,10 @@ func StoreLogin(path, registry, user, password string) error {
 	if doc["auths"], err = json.Marshal(auths); err != nil {
 		return err
 	}
-	out, err := json.MarshalIndent(doc, "", "\t")
-	if err != nil {
-		return fmt.Errorf("encode %s: %w", path, err)
-	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("create directory for %s: %w", path, err)
 	}
-	return WriteFile(path, 0o600, func(w io.Writer) error {
-		_, err := w.Write(append(out, '\n'))
-		return err
-	})
+	return atomicfile.WriteJSON(path, 0o600, "\t", doc)
 }
 
 // readConfigDoc reads the config file's top-level keys, or none if it

@@ -1,9 +1,10 @@
-// Package registry knows where images come from and go to: OCI image
-// layouts, oci-archive and docker-archive tarballs, and registries (the
-// Client: pushes, pulls, credentials, TLS and retries).
+// Package registry is the network side of images: the Client that pushes to
+// and pulls from registries, with credentials (docker and podman config
+// files, credential helpers), TLS, and retries at one level per request.
 //
-// Every output appears whole or not at all: files are written to a temp name
-// beside their destination, synced and renamed; a layout's index.json is
-// replaced last, so it never names a blob that is not already in place. It
-// must not read the environment; callers pass everything in.
+// Local formats (OCI layouts, oci-archive, docker-archive, the base cache and
+// the one walk over an image graph) are package registry/oci, which this
+// package builds on and which never imports it. Push is lading's own protocol
+// code rather than ggcr's remote.Write; docs/design.md says why. It must not
+// read the environment; callers pass everything in.
 package registry

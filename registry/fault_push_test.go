@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"testing"
+
+	"github.com/lading-dev/lading/registry/oci"
 )
 
 // TestPushSurvivesFaults is issue #5's figure: behind a registry that fails
@@ -22,7 +24,7 @@ func TestPushSurvivesFaults(t *testing.T) {
 	c, _ := testClient(t)
 	succeeded, incomplete := 0, 0
 	for i := range pushes {
-		var a Artifact = seededImage(t, int64(i), 2)
+		var a oci.Artifact = seededImage(t, int64(i), 2)
 		if i%4 == 3 {
 			a = seededIndex(t, int64(i), 2)
 		}
@@ -55,7 +57,7 @@ func TestPushSurvivesFaults(t *testing.T) {
 }
 
 // checkTagged fails unless every tag of repo names a's digest.
-func checkTagged(t *testing.T, reg *faultyRegistry, repo string, a Artifact, tags ...string) {
+func checkTagged(t *testing.T, reg *faultyRegistry, repo string, a oci.Artifact, tags ...string) {
 	t.Helper()
 	d, _ := a.Digest()
 	for _, tag := range tags {

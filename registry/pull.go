@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/lading-dev/lading/registry/oci"
 )
 
 // Pull resolves ref (a tag or a digest) to the image or index it names,
@@ -17,7 +18,7 @@ import (
 // timeout does not apply here. Layers of a pulled image are ggcr
 // MountableLayers, so a push to another repository of the same registry
 // mounts them.
-func (c *Client) Pull(ctx context.Context, ref string) (Artifact, error) {
+func (c *Client) Pull(ctx context.Context, ref string) (oci.Artifact, error) {
 	r, err := c.parseRef(ref)
 	if err != nil {
 		return nil, fmt.Errorf("pull: %w", err)

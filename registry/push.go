@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/lading-dev/lading/registry/oci"
 )
 
 // PushResult describes what a Push sent: the --metadata-file document.
@@ -60,7 +61,7 @@ type BlobCounts struct {
 // into; base layers from another repository of the same registry are
 // mounted; blobs upload WithPushJobs at a time; further tags are manifest
 // PUTs only. When ctx is cancelled the error wraps context.Canceled.
-func (c *Client) Push(ctx context.Context, a Artifact, refs []string) (*PushResult, error) {
+func (c *Client) Push(ctx context.Context, a oci.Artifact, refs []string) (*PushResult, error) {
 	if len(refs) == 0 {
 		return nil, errors.New("push: no reference to push to")
 	}

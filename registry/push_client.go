@@ -14,6 +14,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/lading-dev/lading/registry/oci"
 )
 
 // repoClient speaks the distribution protocol to one repository, through
@@ -89,7 +90,7 @@ func (rc *repoClient) hasManifest(ctx context.Context, d v1.Hash) (bool, error) 
 }
 
 // putManifest PUTs a's manifest at ref, a tag or a digest of the repository.
-func (rc *repoClient) putManifest(ctx context.Context, ref string, a Artifact) error {
+func (rc *repoClient) putManifest(ctx context.Context, ref string, a oci.Artifact) error {
 	raw, err := a.RawManifest()
 	if err != nil {
 		return &sourceError{fmt.Errorf("read manifest: %w", err)}

@@ -5,7 +5,7 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/partial"
+	"github.com/lading-dev/lading/registry/oci"
 )
 
 // annotationBaseName is the image-spec annotation naming an image's base;
@@ -13,18 +13,18 @@ import (
 // mounted from it rather than uploaded.
 const annotationBaseName = "org.opencontainers.image.base.name"
 
-// pushPlan is an artifact laid out for pushing: its manifests children
-// first (post-order), each image's blobs, and where base layers may be
+// pushPlan is an artifact laid out for pushing: its manifests, children
+// first (post-order, from oci.Walk), each image's blobs, and where base layers may be
 // mounted from.
 type pushPlan struct {
-	top    Artifact
+	top    oci.Artifact
 	digest v1.Hash
 	nodes  []planNode // every manifest, children before parents; top last
 }
 
 // planNode is one manifest: an image (with its blobs) or an index.
 type planNode struct {
-	a        Artifact
+	a        oci.Artifact
 	digest   v1.Hash
 	platform string     // from the parent index's descriptor, or the config
 	layers   []v1.Layer // an image's layers
@@ -32,7 +32,7 @@ type planNode struct {
 	base     string     // the base.name annotation of the image or its index
 }
 
-func newPushPlan(a Artifact) (*pushPlan, error) {
+func newPushPlan(a oci.Artifact) (*pushPlan, error) {
 	if a == nil {
 		return nil, fmt.Errorf("nothing to push")
 	}
@@ -41,78 +41,26 @@ func newPushPlan(a Artifact) (*pushPlan, error) {
 		return nil, fmt.Errorf("digest artifact: %w", err)
 	}
 	p := &pushPlan{top: a, digest: d}
-	if err := p.add(a, "", ""); err != nil {
-		return nil, err
+	err = oci.Walk(a, func(n *oci.Node) error {
+		p.nodes = append(p.nodes, planNode{a: n.Artifact, digest: n.Digest, platform: n.Platform,
+			layers: n.Layers, config: n.Config, base: baseName(n)})
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("plan push: %w", err)
 	}
 	return p, nil
 }
 
-// add appends a's children, then a itself.
-func (p *pushPlan) add(a Artifact, platform, base string) error {
-	n := planNode{a: a, platform: platform, base: base}
-	var err error
-	if n.digest, err = a.Digest(); err != nil {
-		return fmt.Errorf("digest manifest: %w", err)
-	}
-	if b := annotations(a)[annotationBaseName]; b != "" {
-		n.base = b
-	}
-	switch a := a.(type) {
-	case v1.Image:
-		err = n.addImage(a)
-	case v1.ImageIndex:
-		err = p.addChildren(a, n.base)
-	default:
-		err = fmt.Errorf("cannot push %T: not an image or an index", a)
-	}
-	if err != nil {
-		return err
-	}
-	p.nodes = append(p.nodes, n)
-	return nil
-}
-
-// addImage records an image's blobs and, when no index said so, platform.
-func (n *planNode) addImage(img v1.Image) error {
-	layers, err := img.Layers()
-	if err != nil {
-		return fmt.Errorf("list layers of %s: %w", n.digest, err)
-	}
-	cfg, err := partial.ConfigLayer(img)
-	if err != nil {
-		return fmt.Errorf("read config of %s: %w", n.digest, err)
-	}
-	n.layers, n.config = layers, cfg
-	if cf, err := img.ConfigFile(); n.platform == "" && err == nil && cf.Platform() != nil {
-		n.platform = cf.Platform().String()
-	}
-	return nil
-}
-
-// addChildren adds every manifest an index names, in index order.
-func (p *pushPlan) addChildren(idx v1.ImageIndex, base string) error {
-	im, err := idx.IndexManifest()
-	if err != nil {
-		return fmt.Errorf("read index: %w", err)
-	}
-	children, err := partial.Manifests(idx)
-	if err != nil {
-		return fmt.Errorf("list index manifests: %w", err)
-	}
-	for i, c := range children {
-		a, ok := c.(Artifact)
-		if !ok {
-			return fmt.Errorf("index entry %s is not an image or an index", im.Manifests[i].Digest)
-		}
-		platform := ""
-		if pl := im.Manifests[i].Platform; pl != nil {
-			platform = pl.String()
-		}
-		if err := p.add(a, platform, base); err != nil {
-			return err
+// baseName is the base.name annotation of n or of the nearest index above
+// it that has one.
+func baseName(n *oci.Node) string {
+	for ; n != nil; n = n.Parent {
+		if b := n.Annotations[annotationBaseName]; b != "" {
+			return b
 		}
 	}
-	return nil
+	return ""
 }
 
 // mountSource is the reference n's base layers may be mounted from when
@@ -143,19 +91,4 @@ func (p *pushPlan) mountSources(repo name.Repository) []name.Repository {
 		}
 	}
 	return out
-}
-
-// annotations reads a manifest's annotations, or none.
-func annotations(a Artifact) map[string]string {
-	switch a := a.(type) {
-	case v1.Image:
-		if m, err := a.Manifest(); err == nil {
-			return m.Annotations
-		}
-	case v1.ImageIndex:
-		if m, err := a.IndexManifest(); err == nil {
-			return m.Annotations
-		}
-	}
-	return nil
 }

@@ -232,15 +232,6 @@ func TestUsrMergeBaseE2E(t *testing.T) {
 	}
 }
 
-// ladingOK runs the lading binary with args and returns its stdout, ending
-// the test if it fails.
-func ladingOK(t *testing.T, args ...string) string {
-	t.Helper()
-	cmd := exec.Command(ladingBinary(t), args...)
-	cmd.Env = childEnv()
-	return runCmd(t, cmd)
-}
-
 // pushBase copies base's layout, every platform, to ref on reg (through
 // its CA and with its credentials) with --preserve-digests, and returns the
 // index digest the registry holds: the layout's own, which pushBase checks
@@ -318,7 +309,7 @@ func TestRegistryBaseE2E(t *testing.T) {
 		dir := t.TempDir()
 		args := append([]string{"build", "--cache-dir", filepath.Join(t.TempDir(), "cache"), "--registry-ca", reg.ca,
 			"--base", ref, "--platform", "linux/s390x"}, append(app, checkOutputArgs(dir)...)...)
-		code, stdout, stderr := ladingExitEnv(t, env, "", args...)
+		code, stdout, stderr := ladingRun(t, "", env, "", args...)
 		if code != 1 || stdout != "" {
 			t.Errorf("exit %d, stdout %q; want 1 and nothing", code, stdout)
 		}

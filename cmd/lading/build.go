@@ -2,17 +2,14 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
 
-	"github.com/spf13/pflag"
-
 	"github.com/lading-dev/lading/builder"
-	"github.com/lading-dev/lading/registry"
+	"github.com/lading-dev/lading/registry/atomicfile"
 )
 
 // errHelp ends a command after --help was printed.
@@ -61,13 +58,8 @@ Flags:
 func runBuild(ctx context.Context, args []string, e env, stdout, stderr io.Writer) error {
 	var f buildFlags
 	fs := f.flagSet()
-	fs.SetOutput(io.Discard)
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprint(stdout, buildUsage+fs.FlagUsages())
-			return errHelp
-		}
-		return usageError{err}
+	if err := parseFlags(fs, args, buildUsage, stdout); err != nil {
+		return err
 	}
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q (inputs are given with --add SRC:DEST)", fs.Arg(0))
@@ -129,12 +121,5 @@ func newLogger(stderr io.Writer, quiet bool) *slog.Logger {
 
 // writeMetadata writes the build result as indented JSON, atomically.
 func writeMetadata(path string, res *builder.Result) error {
-	raw, err := json.MarshalIndent(res, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode metadata: %w", err)
-	}
-	return registry.WriteFile(path, 0o644, func(w io.Writer) error {
-		_, err := w.Write(append(raw, '\n'))
-		return err
-	})
+	return atomicfile.WriteJSON(path, 0o644, "  ", res)
 }

@@ -10,9 +10,9 @@ import (
 
 // resolveEpoch returns the build's one time source: the --source-date-epoch
 // flag, else SOURCE_DATE_EPOCH, else the commit time of HEAD in the git
-// repository dir is in, else Unix 0. A malformed value is an error naming
+// checkout git reads, else Unix 0. A malformed value is an error naming
 // where it came from.
-func resolveEpoch(ctx context.Context, flag string, flagSet bool, e env, dir string) (time.Time, string, error) {
+func resolveEpoch(ctx context.Context, flag string, flagSet bool, e env, git *gitFacts) (time.Time, string, error) {
 	if flagSet {
 		t, err := parseEpoch(flag)
 		if err != nil {
@@ -27,8 +27,8 @@ func resolveEpoch(ctx context.Context, flag string, flagSet bool, e env, dir str
 		}
 		return t, "SOURCE_DATE_EPOCH", nil
 	}
-	if t, ok := gitCommitTime(ctx, dir); ok {
-		return t, "git HEAD commit time", nil
+	if g, err := git.get(ctx); err == nil {
+		return g.CommitTime, "git HEAD commit time", nil
 	}
 	return time.Unix(0, 0).UTC(), "default (0)", nil
 }
@@ -40,14 +40,4 @@ func parseEpoch(s string) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("%q is not a Unix time in seconds (a whole number, e.g. 1700000000)", s)
 	}
 	return time.Unix(n, 0).UTC(), nil
-}
-
-// gitCommitTime returns HEAD's committer time, if dir is in a git checkout.
-func gitCommitTime(ctx context.Context, dir string) (time.Time, bool) {
-	out, err := gitOutput(ctx, dir, "log", "-1", "--format=%ct", "HEAD")
-	if err != nil {
-		return time.Time{}, false
-	}
-	t, err := parseEpoch(out)
-	return t, err == nil
 }

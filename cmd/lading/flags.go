@@ -1,13 +1,39 @@
 package main
 
 import (
+	"errors"
+	"fmt"
+	"io"
+
 	"github.com/spf13/pflag"
 )
 
+// newFlagSet returns the flag set of `lading NAME`: flags listed in the
+// order they are declared, errors returned rather than printed.
+func newFlagSet(name string) *pflag.FlagSet {
+	fs := pflag.NewFlagSet("lading "+name, pflag.ContinueOnError)
+	fs.SortFlags = false
+	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
+	return fs
+}
+
+// parseFlags parses a subcommand's args: --help prints usage and the flags
+// to stdout and returns errHelp; a malformed flag is a usage error.
+func parseFlags(fs *pflag.FlagSet, args []string, usage string, stdout io.Writer) error {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			fmt.Fprint(stdout, usage+fs.FlagUsages())
+			return errHelp
+		}
+		return usageError{err}
+	}
+	return nil
+}
+
 // flagSet declares every `lading build` flag, each with an example.
 func (f *buildFlags) flagSet() *pflag.FlagSet {
-	fs := pflag.NewFlagSet("lading build", pflag.ContinueOnError)
-	fs.SortFlags = false
+	fs := newFlagSet("build")
 	fs.StringVarP(&f.specFile, "file", "f", "", "the spec to build (default: ./lading.yaml when it exists); flags override or extend it\n  e.g. -f deploy/lading.yaml")
 	fs.StringArrayVar(&f.adds, "add", nil, "add host path SRC at image path DEST; a directory's contents land under DEST (repeatable)\n  e.g. --add ./bin/app:/usr/local/bin/app --add ./static:/srv/static")
 	fs.StringVar(&f.base, "base", "scratch", "base image: scratch, static (built-in distroless-style), oci-layout:DIR[:TAG|@DIGEST],\n  oci-archive:FILE[:TAG], docker-archive:FILE or a registry reference\n  e.g. --base static")

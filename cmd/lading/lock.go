@@ -2,17 +2,16 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/spf13/pflag"
 
 	"github.com/lading-dev/lading/builder"
 	"github.com/lading-dev/lading/registry"
+	"github.com/lading-dev/lading/registry/oci"
 )
 
 const lockUsage = `Usage: lading lock [flags]
@@ -35,8 +34,7 @@ func runLock(ctx context.Context, args []string, e env, stdout, stderr io.Writer
 		update, quiet  bool
 		rf             remoteFlags
 	)
-	fs := pflag.NewFlagSet("lading lock", pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
+	fs := newFlagSet("lock")
 	fs.StringVarP(&specFile, "file", "f", "", "the spec whose base to pin (default: ./lading.yaml)\n  e.g. -f deploy/lading.yaml")
 	fs.StringVar(&base, "base", "", "pin this base instead of the spec's\n  e.g. --base registry.example/base:v1")
 	fs.BoolVar(&update, "update", false, "move existing pins to what the tags resolve to now")
@@ -44,12 +42,8 @@ func runLock(ctx context.Context, args []string, e env, stdout, stderr io.Writer
 	fs.BoolVarP(&quiet, "quiet", "q", false, "print only results and errors\n  e.g. -q")
 	rf.addTLS(fs)
 	rf.pushJobs, rf.retries = registry.DefaultPushJobs, registry.DefaultRetries
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprint(stdout, lockUsage+fs.FlagUsages())
-			return errHelp
-		}
-		return usageError{err}
+	if err := parseFlags(fs, args, lockUsage, stdout); err != nil {
+		return err
 	}
 	logger := newLogger(stderr, quiet)
 	lockPath, ref, err := lockTarget(ctx, e, specFile, base)
@@ -69,7 +63,7 @@ func runLock(ctx context.Context, args []string, e env, stdout, stderr io.Writer
 
 // cachePinned fetches the pinned base into the base cache, so that the
 // next build needs no network.
-func cachePinned(ctx context.Context, f builder.Fetcher, cache *registry.Cache, ref string, entry builder.LockEntry, logger *slog.Logger) error {
+func cachePinned(ctx context.Context, f builder.Fetcher, cache *oci.Cache, ref string, entry builder.LockEntry, logger *slog.Logger) error {
 	if cache == nil {
 		return nil
 	}
@@ -100,7 +94,7 @@ func lockTarget(ctx context.Context, e env, specFile, base string) (string, stri
 	}
 	lockDir := dir
 	if path != "" {
-		spec, err := loadSpec(ctx, path, e)
+		spec, err := loadSpec(ctx, path, e, &gitFacts{dir: filepath.Dir(path)})
 		if err != nil {
 			return "", "", err
 		}

@@ -2,12 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
-
-	"github.com/spf13/pflag"
 )
 
 const loginUsage = `Usage: lading login [flags] REGISTRY -u USER --password-stdin
@@ -34,19 +31,12 @@ func runLogin(ctx context.Context, args []string, e env, stdin io.Reader, stdout
 	var remote remoteFlags
 	var user string
 	var passwordStdin bool
-	fs := pflag.NewFlagSet("lading login", pflag.ContinueOnError)
-	fs.SortFlags = false
+	fs := newFlagSet("login")
 	fs.StringVarP(&user, "username", "u", "", "user name\n  e.g. -u ci")
 	fs.BoolVar(&passwordStdin, "password-stdin", false, "read the password (or token) from stdin")
 	remote.addTLS(fs)
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprint(stdout, loginUsage+fs.FlagUsages())
-			return errHelp
-		}
-		return usageError{err}
+	if err := parseFlags(fs, args, loginUsage, stdout); err != nil {
+		return err
 	}
 	switch {
 	case fs.NArg() != 1:

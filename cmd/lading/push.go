@@ -2,16 +2,13 @@ package main
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/spf13/pflag"
-
-	"github.com/lading-dev/lading/registry"
+	"github.com/lading-dev/lading/registry/atomicfile"
+	"github.com/lading-dev/lading/registry/oci"
 )
 
 // pushFlags is the CLI's plain config for `lading push`.
@@ -51,20 +48,13 @@ Flags:
 // runPush implements `lading push`.
 func runPush(ctx context.Context, args []string, e env, stdout, stderr io.Writer) error {
 	var f pushFlags
-	fs := pflag.NewFlagSet("lading push", pflag.ContinueOnError)
-	fs.SortFlags = false
+	fs := newFlagSet("push")
 	f.remote.addPush(fs)
 	f.remote.addTLS(fs)
 	fs.StringVar(&f.metadataFile, "metadata-file", "", "write JSON listing every reference and digest pushed, each platform's manifest included, to FILE\n  e.g. --metadata-file push.json")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print only results and errors")
-	fs.SetOutput(io.Discard)
-	fs.Usage = func() {}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			fmt.Fprint(stdout, pushUsage+fs.FlagUsages())
-			return errHelp
-		}
-		return usageError{err}
+	if err := parseFlags(fs, args, pushUsage, stdout); err != nil {
+		return err
 	}
 	if fs.NArg() < 2 {
 		return usagef("want SRC and at least one REF, e.g. lading push oci-layout:out registry.example/app:v1")
@@ -106,12 +96,12 @@ func runPush(ctx context.Context, args []string, e env, stdout, stderr io.Writer
 
 // openSource opens SRC: an OCI layout, an oci-archive (extracted into
 // work, which must outlive the artifact) or a docker-archive.
-func openSource(ctx context.Context, src, work string) (registry.Artifact, error) {
-	if local, ok := registry.ParseLocal(src); ok {
+func openSource(ctx context.Context, src, work string) (oci.Artifact, error) {
+	if local, ok := oci.ParseLocal(src); ok {
 		return local.Open(ctx, work)
 	}
 	if fi, err := os.Stat(src); err == nil && fi.IsDir() {
-		return registry.OpenLayout(src, "")
+		return oci.OpenLayout(src, "")
 	} else if err == nil && fi.Mode().IsRegular() {
 		return openArchive(ctx, src, work)
 	}
@@ -119,27 +109,20 @@ func openSource(ctx context.Context, src, work string) (registry.Artifact, error
 }
 
 // openArchive opens a tarball given without a prefix, by its contents.
-func openArchive(ctx context.Context, path, work string) (registry.Artifact, error) {
-	kind, err := registry.ArchiveKind(path)
+func openArchive(ctx context.Context, path, work string) (oci.Artifact, error) {
+	kind, err := oci.ArchiveKind(path)
 	switch {
 	case err != nil:
 		return nil, err
 	case kind == "oci-archive":
-		return registry.OpenOCIArchive(ctx, path, "", work)
+		return oci.OpenOCIArchive(ctx, path, "", work)
 	case kind == "docker-archive":
-		return registry.OpenDockerArchive(path)
+		return oci.OpenDockerArchive(path)
 	}
 	return nil, usagef("SRC %q is neither an oci-archive nor a docker-archive (no oci-layout or manifest.json in it)", path)
 }
 
 // writeJSON writes v as indented JSON to path, atomically.
 func writeJSON(path string, v any) error {
-	raw, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return fmt.Errorf("encode %s: %w", path, err)
-	}
-	return registry.WriteFile(path, 0o644, func(w io.Writer) error {
-		_, err := w.Write(append(raw, '\n'))
-		return err
-	})
+	return atomicfile.WriteJSON(path, 0o644, "  ", v)
 }

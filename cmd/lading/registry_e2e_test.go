@@ -35,6 +35,7 @@ import (
 
 	"github.com/lading-dev/lading/manifest"
 	"github.com/lading-dev/lading/registry"
+	"github.com/lading-dev/lading/registry/oci"
 )
 
 const (
@@ -101,7 +102,7 @@ func makeTwoPlatformLayout(t *testing.T, dir string) string {
 		out := filepath.Join(dir, "build-"+arch)
 		runCmd(t, exec.Command(ladingBinary(t), "build", "--platform", "linux/"+arch, "--add", helloFor(t, arch)+":/hello",
 			"--entrypoint", "/hello", "--source-date-epoch", "1700000000", "--oci-layout", out+":v1", "-q"))
-		a, err := registry.OpenLayout(out, "v1")
+		a, err := oci.OpenLayout(out, "v1")
 		noErr(t, err)
 		p, err := manifest.ParsePlatform("linux/" + arch)
 		noErr(t, err)
@@ -109,7 +110,7 @@ func makeTwoPlatformLayout(t *testing.T, dir string) string {
 	}
 	idx := mutate.AppendManifests(mutate.IndexMediaType(empty.Index, types.OCIImageIndex), adds...)
 	out := filepath.Join(dir, "index-layout")
-	noErr(t, registry.WriteLayout(t.Context(), out, idx, "v1"))
+	noErr(t, oci.WriteLayout(t.Context(), out, idx, "v1"))
 	return out
 }
 
@@ -159,11 +160,11 @@ func checkMount(t *testing.T, reg distribution, env []string, dir string) {
 	app := filepath.Join(dir, "app-build")
 	runCmd(t, exec.Command(ladingBinary(t), "build", "--base", "oci-layout:"+base+":v1", "--add", helloFor(t, runtime.GOARCH)+":/hello",
 		"--entrypoint", "/hello", "--oci-layout", app+":v1", "-q"))
-	a, err := registry.OpenLayout(app, "v1")
+	a, err := oci.OpenLayout(app, "v1")
 	noErr(t, err)
 	img := mutate.Annotations(a.(v1.Image), map[string]string{"org.opencontainers.image.base.name": baseRef}).(v1.Image)
 	annotated := filepath.Join(dir, "app-layout")
-	noErr(t, registry.WriteLayout(t.Context(), annotated, img, "v1"))
+	noErr(t, oci.WriteLayout(t.Context(), annotated, img, "v1"))
 	meta := filepath.Join(dir, "mount.json")
 	_, stderr := regLadingRun(t, env, "", "push", "--registry-ca", reg.ca, "--progress", "plain", "--metadata-file", meta,
 		"oci-layout:"+annotated+":v1", reg.host+"/lading/app:v1")
@@ -190,7 +191,7 @@ func checkMount(t *testing.T, reg distribution, env []string, dir string) {
 func checkRefusals(t *testing.T, reg distribution, env []string, dir, idx string) {
 	wrongCfg := filepath.Join(dir, "wrong", "config.json")
 	wrongEnv := registryEnv(wrongCfg)
-	code, out, errOut := ladingExitEnv(t, wrongEnv, "wrong-"+regPassword+"\n", "login", reg.host, "-u", regUser, "--password-stdin", "--registry-ca", reg.ca)
+	code, out, errOut := ladingRun(t, "", wrongEnv, "wrong-"+regPassword+"\n", "login", reg.host, "-u", regUser, "--password-stdin", "--registry-ca", reg.ca)
 	checkRefused(t, "login with a wrong password", code, out+errOut, "rejected the user name or password")
 	if _, err := os.Stat(wrongCfg); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a refused login wrote %s", wrongCfg)
@@ -198,9 +199,9 @@ func checkRefusals(t *testing.T, reg distribution, env []string, dir, idx string
 	auth := fmt.Sprintf(`{"auths":{%q:{"auth":%q}}}`, reg.host, b64(regUser+":wrong-"+regPassword))
 	noErr(t, os.MkdirAll(filepath.Dir(wrongCfg), 0o700))
 	noErr(t, os.WriteFile(wrongCfg, []byte(auth), 0o600))
-	code, out, errOut = ladingExitEnv(t, wrongEnv, "", "push", "--registry-ca", reg.ca, "oci-layout:"+idx+":v1", reg.host+"/lading/wrong:v1")
+	code, out, errOut = ladingRun(t, "", wrongEnv, "", "push", "--registry-ca", reg.ca, "oci-layout:"+idx+":v1", reg.host+"/lading/wrong:v1")
 	checkRefused(t, "push with a wrong password", code, out+errOut, "unauthorized: check the credentials for "+reg.host)
-	code, out, errOut = ladingExitEnv(t, env, "", "push", "oci-layout:"+idx+":v1", reg.host+"/lading/noca:v1")
+	code, out, errOut = ladingRun(t, "", env, "", "push", "oci-layout:"+idx+":v1", reg.host+"/lading/noca:v1")
 	checkRefused(t, "push without the CA", code, out+errOut, "--registry-ca")
 }
 
@@ -316,25 +317,10 @@ func registryEnv(cfg string) []string {
 	return append(out, "DOCKER_CONFIG="+filepath.Dir(cfg), "HOME="+filepath.Dir(filepath.Dir(cfg)))
 }
 
-// ladingExitEnv runs the real lading binary with env and stdin and returns
-// its exit code, stdout and stderr.
-func ladingExitEnv(t *testing.T, env []string, stdin string, args ...string) (int, string, string) {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(ladingBinary(t), args...)
-	cmd.Env, cmd.Stdin, cmd.Stdout, cmd.Stderr = env, strings.NewReader(stdin), &stdout, &stderr
-	err := cmd.Run()
-	var exit *exec.ExitError
-	if err != nil && !errors.As(err, &exit) {
-		t.Fatalf("run lading: %v", err)
-	}
-	return cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()
-}
-
 // regLadingRun runs lading, which must succeed and print no secret.
 func regLadingRun(t *testing.T, env []string, stdin string, args ...string) (string, string) {
 	t.Helper()
-	code, stdout, stderr := ladingExitEnv(t, env, stdin, args...)
+	code, stdout, stderr := ladingRun(t, "", env, stdin, args...)
 	if code != 0 {
 		t.Fatalf("lading %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, stdout, stderr)
 	}
@@ -360,7 +346,7 @@ func TestPushLoginUsage(t *testing.T) {
 	img, err := random.Image(64, 1)
 	noErr(t, err)
 	lay := filepath.Join(dir, "layout")
-	noErr(t, registry.WriteLayout(t.Context(), lay, img, "v1"))
+	noErr(t, oci.WriteLayout(t.Context(), lay, img, "v1"))
 	for _, tc := range []struct {
 		args []string
 		code int

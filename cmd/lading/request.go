@@ -19,7 +19,7 @@ import (
 	"github.com/lading-dev/lading/builder"
 	"github.com/lading-dev/lading/layer"
 	"github.com/lading-dev/lading/manifest"
-	"github.com/lading-dev/lading/registry"
+	"github.com/lading-dev/lading/registry/oci"
 )
 
 // defaultPlatform is linux on the host's architecture.
@@ -37,7 +37,7 @@ func (f *buildFlags) request(ctx context.Context, fs *pflag.FlagSet, e env, logg
 	if err != nil {
 		return builder.Request{}, fmt.Errorf("find working directory: %w", err)
 	}
-	req, epochDir, err := f.fromSpec(ctx, e, dir, logger)
+	req, git, err := f.fromSpec(ctx, e, dir, logger)
 	if err != nil {
 		return req, err
 	}
@@ -58,7 +58,7 @@ func (f *buildFlags) request(ctx context.Context, fs *pflag.FlagSet, e env, logg
 	if req.Outputs, err = f.outputs(logger); err != nil {
 		return req, err
 	}
-	epoch, source, err := resolveEpoch(ctx, f.epoch, fs.Changed("source-date-epoch"), e, epochDir)
+	epoch, source, err := resolveEpoch(ctx, f.epoch, fs.Changed("source-date-epoch"), e, git)
 	if err != nil {
 		return req, err
 	}
@@ -68,25 +68,27 @@ func (f *buildFlags) request(ctx context.Context, fs *pflag.FlagSet, e env, logg
 }
 
 // fromSpec starts the request from the spec, when there is one, and
-// returns the directory whose git history gives the default epoch.
-func (f *buildFlags) fromSpec(ctx context.Context, e env, dir string, logger *slog.Logger) (builder.Request, string, error) {
+// returns the checkout whose git facts give the default epoch: the spec's,
+// else the working directory's.
+func (f *buildFlags) fromSpec(ctx context.Context, e env, dir string, logger *slog.Logger) (builder.Request, *gitFacts, error) {
 	path, err := specPath(f.specFile, dir)
 	if err != nil || path == "" {
-		return builder.Request{Base: builder.BaseScratch}, dir, err
+		return builder.Request{Base: builder.BaseScratch}, &gitFacts{dir: dir}, err
 	}
-	spec, err := loadSpec(ctx, path, e)
+	git := &gitFacts{dir: filepath.Dir(path)}
+	spec, err := loadSpec(ctx, path, e, git)
 	if err != nil {
-		return builder.Request{}, dir, err
+		return builder.Request{}, git, err
 	}
 	req := spec.Request(builder.HostEnv{Base: e.environ(), Logger: logger})
 	if req.Base == "" {
 		req.Base = builder.BaseScratch
 	}
-	req.Annotations = mergeMaps(gitAnnotations(ctx, spec.Dir), req.Annotations)
+	req.Annotations = mergeMaps(gitAnnotations(git.get(ctx)), req.Annotations)
 	if req.Lock, err = builder.ReadLock(filepath.Join(spec.Dir, builder.LockFile)); err != nil {
-		return req, dir, err
+		return req, git, err
 	}
-	return req, spec.Dir, nil
+	return req, git, nil
 }
 
 // overlay lays the flags over the request: a flag that is set overrides
@@ -130,7 +132,7 @@ func (f *buildFlags) overlay(fs *pflag.FlagSet, req *builder.Request) error {
 // baseCache is the cache of digest-pinned bases: --cache-dir, else
 // $XDG_CACHE_HOME/lading, else ~/.cache/lading; nil (no caching) when
 // none of them is known.
-func baseCache(dir string, e env) *registry.Cache {
+func baseCache(dir string, e env) *oci.Cache {
 	switch x, home := e.getenv("XDG_CACHE_HOME"), e.getenv("HOME"); {
 	case dir != "":
 	case x != "":
@@ -140,7 +142,7 @@ func baseCache(dir string, e env) *registry.Cache {
 	default:
 		return nil
 	}
-	return registry.NewCache(filepath.Join(dir, "bases"))
+	return oci.NewCache(filepath.Join(dir, "bases"))
 }
 
 // packing sets the compressor from the flags.
@@ -300,13 +302,18 @@ func parsePorts(values []string) ([]string, error) {
 // outputs converts the output flags; with none, ./lading-out is the layout.
 func (f *buildFlags) outputs(logger *slog.Logger) ([]builder.Output, error) {
 	var out []builder.Output
-	for _, v := range f.layouts {
-		p, ref := splitRef(v)
-		out = append(out, builder.Output{Kind: builder.OCILayout, Path: p, Ref: ref})
-	}
-	for _, v := range f.ociArchives {
-		p, ref := splitRef(v)
-		out = append(out, builder.Output{Kind: builder.OCIArchive, Path: p, Ref: ref})
+	for _, flag := range []struct {
+		kind   builder.OutputKind
+		values []string
+	}{{builder.OCILayout, f.layouts}, {builder.OCIArchive, f.ociArchives}} {
+		kind := flag.kind
+		for _, v := range flag.values {
+			p, ref := oci.SplitRef(v)
+			if strings.HasPrefix(ref, "@") {
+				return nil, usagef("--%s %q: an output is named by a tag, not a digest (the digest is what the build makes)", kind, v)
+			}
+			out = append(out, builder.Output{Kind: kind, Path: p, Ref: ref})
+		}
 	}
 	for _, v := range f.dockers {
 		out = append(out, builder.Output{Kind: builder.DockerArchive, Path: v})
@@ -321,13 +328,4 @@ func (f *buildFlags) outputs(logger *slog.Logger) ([]builder.Output, error) {
 		out = append(out, builder.Output{Kind: builder.OCILayout, Path: "lading-out"})
 	}
 	return out, nil
-}
-
-// splitRef splits PATH[:REF]; a colon followed by a slash belongs to PATH.
-func splitRef(v string) (string, string) {
-	i := strings.LastIndex(v, ":")
-	if i < 0 || strings.Contains(v[i+1:], "/") {
-		return v, ""
-	}
-	return v[:i], v[i+1:]
 }

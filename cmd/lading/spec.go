@@ -7,11 +7,11 @@ import (
 	"io/fs"
 	"net/url"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 
-	"github.com/lading-dev/lading/builder"
+	"github.com/lading-dev/lading/builder/spec"
 )
 
 // defaultSpec is the spec lading build reads when -f is not given.
@@ -32,37 +32,38 @@ func specPath(flag, dir string) (string, error) {
 	return p, nil
 }
 
+// gitFacts reads the facts of the checkout dir is in once, on first use:
+// the spec's built-ins, the default epoch and the revision and source
+// annotations all come from one spec.ReadGit.
+type gitFacts struct {
+	dir  string
+	once sync.Once
+	git  spec.Git
+	err  error
+}
+
+func (g *gitFacts) get(ctx context.Context) (spec.Git, error) {
+	g.once.Do(func() { g.git, g.err = spec.ReadGit(ctx, g.dir) })
+	return g.git, g.err
+}
+
 // loadSpec reads the spec with ${VAR}s from the environment and the git
-// built-ins from the checkout the spec is in.
-func loadSpec(ctx context.Context, path string, e env) (*builder.Spec, error) {
-	git, gitErr := builder.GitInfo(ctx, filepath.Dir(path))
-	return builder.LoadSpec(path, builder.Vars{Lookup: e.lookup, Git: git, GitErr: gitErr})
+// built-ins from git, the checkout the spec is in.
+func loadSpec(ctx context.Context, path string, e env, git *gitFacts) (*spec.Spec, error) {
+	g, gitErr := git.get(ctx)
+	return spec.Load(path, spec.Vars{Lookup: e.lookup, Git: g, GitErr: gitErr})
 }
 
 // gitAnnotations returns org.opencontainers.image.revision and .source
-// when dir is in a git checkout with a remote; nothing otherwise.
-func gitAnnotations(ctx context.Context, dir string) map[string]string {
-	rev, err := gitOutput(ctx, dir, "rev-parse", "HEAD")
-	if err != nil {
-		return nil
-	}
-	remote, err := gitOutput(ctx, dir, "remote", "get-url", "origin")
-	if err != nil {
-		remotes, rerr := gitOutput(ctx, dir, "remote")
-		name, _, _ := strings.Cut(remotes, "\n")
-		if rerr != nil || name == "" {
-			return nil
-		}
-		if remote, err = gitOutput(ctx, dir, "remote", "get-url", name); err != nil {
-			return nil
-		}
-	}
-	if isLocalPath(remote) {
+// when the checkout has a remote another machine could reach; nothing
+// otherwise.
+func gitAnnotations(g spec.Git, err error) map[string]string {
+	if err != nil || g.Remote == "" || isLocalPath(g.Remote) {
 		return nil // a path on this machine: nothing a reader could fetch
 	}
 	return map[string]string{
-		"org.opencontainers.image.revision": rev,
-		"org.opencontainers.image.source":   withoutCredentials(remote),
+		"org.opencontainers.image.revision": g.Commit,
+		"org.opencontainers.image.source":   withoutCredentials(g.Remote),
 	}
 }
 
@@ -84,9 +85,4 @@ func withoutCredentials(remote string) string {
 	}
 	u.User = nil
 	return u.String()
-}
-
-func gitOutput(ctx context.Context, dir string, args ...string) (string, error) {
-	out, err := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...).Output()
-	return strings.TrimSpace(string(out)), err
 }

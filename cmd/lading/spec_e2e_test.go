@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"debug/elf"
-	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -24,21 +22,6 @@ func helloFor(t *testing.T, goarch string) string {
 	t.Helper()
 	return buildOnce(t, "hello-"+goarch, filepath.Join("..", ".."),
 		[]string{"CGO_ENABLED=0", "GOOS=linux", "GOARCH=" + goarch}, "-trimpath", "./testdata/e2e/hello")
-}
-
-// ladingExit runs the real lading binary with args in dir and returns its
-// exit code, stdout and stderr; a failure to start ends the test.
-func ladingExit(t *testing.T, dir string, args ...string) (int, string, string) {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	cmd := exec.Command(ladingBinary(t), args...)
-	cmd.Dir, cmd.Env, cmd.Stdout, cmd.Stderr = dir, childEnv(), &stdout, &stderr
-	err := cmd.Run()
-	var exit *exec.ExitError
-	if err != nil && !errors.As(err, &exit) {
-		t.Fatalf("run lading: %v", err)
-	}
-	return cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()
 }
 
 // checkOutputArgs names every kind of output under dir/out, plus a
@@ -91,7 +74,7 @@ func TestImageChecksE2E(t *testing.T) {
 			for _, a := range tc.args {
 				args = append(args, strings.ReplaceAll(a, "TREE", tree))
 			}
-			code, stdout, stderr := ladingExit(t, dir, append(args, checkOutputArgs(dir)...)...)
+			code, stdout, stderr := ladingRun(t, dir, nil, "", append(args, checkOutputArgs(dir)...)...)
 			if code != tc.wantCode || stdout != "" {
 				t.Errorf("exit %d, stdout %q; want exit %d and no stdout", code, stdout, tc.wantCode)
 			}
@@ -102,7 +85,7 @@ func TestImageChecksE2E(t *testing.T) {
 }
 
 // TestSpecChecksE2E: specs that fail the built-in checks: a missing
-// entrypoint, on both platforms; an arm64 binary that a run step made
+// entrypoint, on both platforms; an arm64 binary that a run layer made
 // placed in the amd64 image, which alone fails. Exit 1, the platform and
 // path named, nothing written (issue #4, "Done when" point 5).
 func TestSpecChecksE2E(t *testing.T) {
@@ -119,7 +102,7 @@ func TestSpecChecksE2E(t *testing.T) {
 			dir := t.TempDir()
 			spec, err := filepath.Abs(filepath.Join("..", "..", "testdata", "e2e", "checks", tc.spec))
 			noErr(t, err)
-			code, stdout, stderr := ladingExit(t, dir, append([]string{"build", "-f", spec}, checkOutputArgs(dir)...)...)
+			code, stdout, stderr := ladingRun(t, dir, nil, "", append([]string{"build", "-f", spec}, checkOutputArgs(dir)...)...)
 			if code != 1 || stdout != "" {
 				t.Errorf("exit %d, stdout %q; want exit 1 and no stdout; stderr:\n%s", code, stdout, stderr)
 			}
@@ -180,7 +163,7 @@ func TestImageChecksPassE2E(t *testing.T) {
 			dir := t.TempDir()
 			args := append([]string{"build", "--base", "static", "--add", arm64 + ":/usr/local/bin/hello",
 				"--entrypoint", "/usr/local/bin/hello", "--oci-layout", filepath.Join(dir, "out")}, tc.extra...)
-			code, stdout, stderr := ladingExit(t, dir, args...)
+			code, stdout, stderr := ladingRun(t, dir, nil, "", args...)
 			if code != 0 || !strings.Contains(stdout, "@sha256:") {
 				t.Fatalf("exit %d, stdout %q, stderr:\n%s", code, stdout, stderr)
 			}

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -108,6 +109,37 @@ func buildOnce(t testing.TB, name, dir string, env []string, args ...string) str
 func ladingBinary(t testing.TB) string {
 	t.Helper()
 	return buildOnce(t, "lading", ".", nil, ".")
+}
+
+// ladingRun runs the real lading binary with args, in dir ("" for this
+// directory), with env (nil for childEnv()) and stdin, and returns its exit
+// code, stdout and stderr; only a failure to start ends the test. Every
+// test that runs the binary goes through it.
+func ladingRun(t testing.TB, dir string, env []string, stdin string, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(ladingBinary(t), args...)
+	if env == nil {
+		env = childEnv()
+	}
+	cmd.Dir, cmd.Env, cmd.Stdin, cmd.Stdout, cmd.Stderr = dir, env, strings.NewReader(stdin), &stdout, &stderr
+	err := cmd.Run()
+	var exit *exec.ExitError
+	if err != nil && !errors.As(err, &exit) {
+		t.Fatalf("run lading: %v", err)
+	}
+	return cmd.ProcessState.ExitCode(), stdout.String(), stderr.String()
+}
+
+// ladingOK runs the lading binary with args and returns its stdout, ending
+// the test if it fails.
+func ladingOK(t testing.TB, args ...string) string {
+	t.Helper()
+	code, stdout, stderr := ladingRun(t, "", nil, "", args...)
+	if code != 0 {
+		t.Fatalf("lading %s: exit %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, stdout, stderr)
+	}
+	return stdout
 }
 
 // runCmd runs cmd and returns its stdout; on failure it ends the test with

@@ -1,0 +1,109 @@
+package builder
+
+import (
+	"context"
+	"fmt"
+	"path"
+	"path/filepath"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/lading-dev/lading/manifest"
+)
+
+// GoLayer is a Go main package built for each platform by BuildGo: a spec's
+// `go` layer.
+type GoLayer struct {
+	// Package is `package` as written: "./cmd/server" (relative to Dir)
+	// or an import path in the spec's module.
+	Package string
+	// Dir is where go build runs: the spec's directory.
+	Dir     string
+	Dest    string            // `dest`, the binary's absolute image path
+	Ldflags []string          // `ldflags`, one argument per item
+	Tags    []string          // `tags`, build tags
+	Flags   []string          // `flags`, more go build flags
+	Env     map[string]string // `env`, over the parent's and lading's
+}
+
+// make builds the program into dir, named after the layer's dest, and
+// returns its path.
+func (l *GoLayer) make(ctx context.Context, p v1.Platform, dir string, env HostEnv) (string, error) {
+	out := filepath.Join(dir, path.Base(l.Dest))
+	return out, BuildGo(ctx, *l, p, out, GoEnv{HostEnv: env})
+}
+
+// describe is the layer's history line: its name, its package (unless a
+// host path) and its dest.
+func (l *GoLayer) describe(name string) string {
+	if filepath.IsAbs(l.Package) {
+		return "lading: go " + name + " -> " + l.Dest
+	}
+	return "lading: go " + name + " " + l.Package + " -> " + l.Dest
+}
+
+// GoEnv is what go build starts from.
+type GoEnv struct {
+	// HostEnv.Base is the parent environment: GOCACHE, GOPATH, GOPROXY and
+	// the rest pass through, so the user's build cache is reused. GOFLAGS,
+	// GOEXPERIMENT and the architecture-level variables (GOAMD64, GOARM,
+	// …) do not: they would make the binary depend on the machine. A
+	// layer's env may set any of them.
+	HostEnv
+	// Go is the go command; default "go", found on Base's PATH.
+	Go string
+}
+
+// BuildGo builds l's main package for platform p into outFile, with go
+// build run in l.Dir. The flags make the binary a function of the source,
+// the Go version and the layer's settings alone, byte for byte on any
+// machine and from any checkout path (docs/spec.md, "Reproducible"):
+//
+//	-trimpath          no host paths (module paths and versions instead)
+//	-buildvcs=false    no VCS stamp: two clones, or a tarball, differ there
+//	-ldflags=… -buildid=   the user's ldflags, then an empty build ID
+//
+// plus GOOS/GOARCH and GOAMD64/GOARM/GOARM64 from p, and CGO_ENABLED=0
+// unless l.Env sets it. A compile error returns a *CommandError holding the
+// compiler's output, wrapped with the package and the platform.
+func BuildGo(ctx context.Context, l GoLayer, p v1.Platform, outFile string, env GoEnv) error {
+	fail := func(err error) error {
+		return fmt.Errorf("build go package %s for %s: %w", l.Package, platformString(p), err)
+	}
+	penv, err := goPlatformEnv(p)
+	if err != nil {
+		return fail(err)
+	}
+	out, err := filepath.Abs(outFile)
+	if err != nil {
+		return fail(err)
+	}
+	args, err := goBuildArgs(l, out)
+	if err != nil {
+		return fail(err)
+	}
+	c := hostCmd{
+		argv: append([]string{orString(env.Go, "go")}, args...), dir: l.Dir, lines: 60, bytes: 16 << 10,
+		env: manifest.MergeEnv(withoutEnv(env.Base, goMachineVars()...), penv, EnvList(l.Env)), label: "go build " + platformString(p),
+	}
+	if err := env.run(ctx, c); err != nil {
+		return fail(err)
+	}
+	if err := checkProgram(out); err != nil {
+		return fail(err)
+	}
+	return nil
+}
+
+// goBuildArgs returns go build's arguments for l, writing to out.
+func goBuildArgs(l GoLayer, out string) ([]string, error) {
+	ldflags, err := quoteFlags(append(l.Ldflags[:len(l.Ldflags):len(l.Ldflags)], "-buildid="))
+	if err != nil {
+		return nil, fmt.Errorf("ldflags: %w", err)
+	}
+	args := []string{"build", "-o", out, "-trimpath", "-buildvcs=false", "-ldflags=" + ldflags}
+	if len(l.Tags) > 0 {
+		args = append(args, "-tags="+strings.Join(l.Tags, ","))
+	}
+	return append(append(args, l.Flags...), l.Package), nil
+}

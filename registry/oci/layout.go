@@ -1,0 +1,202 @@
+package oci
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/types"
+	"github.com/lading-dev/lading/registry/atomicfile"
+)
+
+// AnnotationRefName names an entry of an OCI layout's index.json.
+const AnnotationRefName = "org.opencontainers.image.ref.name"
+
+const layoutFile = `{"imageLayoutVersion":"1.0.0"}`
+
+// WriteLayout writes a into the OCI image layout at dir under refName,
+// creating the layout or updating it. An entry already named refName is
+// replaced, not duplicated. Blobs land under a temp name and are renamed;
+// a blob already present is kept only if its content matches its digest.
+// index.json is replaced last, so it never names a missing blob. A layout
+// that did not exist is built beside dir and renamed into place whole.
+func WriteLayout(ctx context.Context, dir string, a Artifact, refName string) error {
+	_, err := os.Stat(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return writeNewLayout(ctx, dir, a, refName)
+	}
+	if err != nil {
+		return fmt.Errorf("stat OCI layout %s: %w", dir, err)
+	}
+	return updateLayout(ctx, dir, a, refName)
+}
+
+// writeNewLayout builds the layout in a sibling temp dir, then renames it.
+func writeNewLayout(ctx context.Context, dir string, a Artifact, refName string) (err error) {
+	parent := filepath.Dir(filepath.Clean(dir))
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return fmt.Errorf("create parent of OCI layout %s: %w", dir, err)
+	}
+	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("create OCI layout %s: %w", dir, err)
+	}
+	defer func() {
+		if err != nil {
+			os.RemoveAll(tmp)
+		}
+	}()
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return fmt.Errorf("create OCI layout %s: %w", dir, err)
+	}
+	if err := updateLayout(ctx, tmp, a, refName); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return fmt.Errorf("rename OCI layout into %s: %w", dir, err)
+	}
+	return nil
+}
+
+// updateLayout adds a's blobs and its index entry to the layout at dir.
+func updateLayout(ctx context.Context, dir string, a Artifact, refName string) error {
+	idx, err := readLayoutIndex(dir)
+	if err != nil {
+		return err
+	}
+	blobs, err := blobsOf(a)
+	if err != nil {
+		return err
+	}
+	blobDir := filepath.Join(dir, "blobs", "sha256")
+	for _, d := range []string{filepath.Dir(blobDir), blobDir} {
+		if err := ensureDir(d); err != nil {
+			return err
+		}
+	}
+	for _, b := range blobs {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if err := putBlob(filepath.Join(blobDir, b.digest.Hex), b); err != nil {
+			return err
+		}
+	}
+	if err := atomicfile.Write(filepath.Join(dir, "oci-layout"), 0o644, writeString(layoutFile)); err != nil {
+		return err
+	}
+	desc, err := descriptor(a)
+	if err != nil {
+		return err
+	}
+	idx.Manifests = replaceRef(idx.Manifests, desc, refName)
+	raw, err := json.Marshal(idx)
+	if err != nil {
+		return fmt.Errorf("encode index.json: %w", err)
+	}
+	return atomicfile.Write(filepath.Join(dir, "index.json"), 0o644, writeString(string(raw)))
+}
+
+// putBlob stores b at path unless a file with the right content is there.
+// A blob that is already a finished file on the same file system is hard
+// linked into place instead of copied: a 2 GiB layer is not written twice.
+func putBlob(path string, b blob) error {
+	if fileHasDigest(path, b.digest) {
+		return nil
+	}
+	if b.file != "" && linkBlob(b.file, path) == nil {
+		return nil
+	}
+	return atomicfile.Write(path, 0o644, func(w io.Writer) error { return copyBlob(w, b) })
+}
+
+// linkBlob hard links src to a temp name beside dst and renames it over
+// dst, so dst appears whole. It fails across file systems; the caller then
+// copies.
+func linkBlob(src, dst string) error {
+	tmp := dst + ".link.tmp"
+	os.Remove(tmp)
+	if err := os.Link(src, tmp); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp, 0o644); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}
+
+// readLayoutIndex reads dir's index.json, or returns an empty index when dir
+// is empty. A non-empty directory that is not a layout is an error.
+func readLayoutIndex(dir string) (*v1.IndexManifest, error) {
+	empty := &v1.IndexManifest{SchemaVersion: 2, MediaType: types.OCIImageIndex, Manifests: []v1.Descriptor{}}
+	raw, err := os.ReadFile(filepath.Join(dir, "index.json"))
+	if errors.Is(err, fs.ErrNotExist) {
+		names, derr := os.ReadDir(dir)
+		if derr != nil {
+			return nil, fmt.Errorf("read OCI layout %s: %w", dir, derr)
+		}
+		if len(names) > 0 {
+			return nil, fmt.Errorf("write OCI layout %s: the directory exists, is not empty and has no index.json; choose another path or remove it", dir)
+		}
+		return empty, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read OCI layout index %s: %w", dir, err)
+	}
+	idx := &v1.IndexManifest{}
+	if err := json.Unmarshal(raw, idx); err != nil {
+		return nil, fmt.Errorf("parse %s: %w", filepath.Join(dir, "index.json"), err)
+	}
+	return idx, nil
+}
+
+// replaceRef drops entries named refName (or, with no name, entries of the
+// same digest and no name) and appends desc under refName.
+func replaceRef(ms []v1.Descriptor, desc v1.Descriptor, refName string) []v1.Descriptor {
+	out := make([]v1.Descriptor, 0, len(ms)+1)
+	for _, m := range ms {
+		name := m.Annotations[AnnotationRefName]
+		if name == refName && (refName != "" || m.Digest == desc.Digest) {
+			continue
+		}
+		out = append(out, m)
+	}
+	if refName != "" {
+		desc.Annotations = map[string]string{AnnotationRefName: refName}
+	}
+	return append(out, desc)
+}
+
+func writeString(s string) func(io.Writer) error {
+	return func(w io.Writer) error {
+		_, err := io.WriteString(w, s)
+		return err
+	}
+}
+
+// ensureDir creates dir with mode 0755 whatever the umask, so a layout is
+// readable by whoever can read its index.json; an existing dir is kept.
+func ensureDir(dir string) error {
+	err := os.Mkdir(dir, 0o755)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err == nil {
+		err = os.Chmod(dir, 0o755)
+	}
+	if err != nil {
+		return fmt.Errorf("create %s: %w", dir, err)
+	}
+	return nil
+}

@@ -1,0 +1,159 @@
+package oci
+
+import (
+	"archive/tar"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/lading-dev/lading/layer"
+)
+
+// OpenLayout returns the image or index in the OCI layout at dir selected
+// by sel: "" (the only entry), a ref name, or "@sha256:…" (a digest).
+// Errors list the ref names the layout has.
+func OpenLayout(dir, sel string) (Artifact, error) {
+	idx, err := layout.ImageIndexFromPath(dir)
+	if err != nil {
+		return nil, fmt.Errorf("open OCI layout %s: %w", dir, err)
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		return nil, fmt.Errorf("read OCI layout %s: %w", dir, err)
+	}
+	desc, err := selectEntry(im.Manifests, sel)
+	if err != nil {
+		return nil, fmt.Errorf("open OCI layout %s: %w", dir, err)
+	}
+	if desc.MediaType.IsIndex() {
+		return idx.ImageIndex(desc.Digest)
+	}
+	return idx.Image(desc.Digest)
+}
+
+// selectEntry picks the index.json entry that sel names.
+func selectEntry(ms []v1.Descriptor, sel string) (v1.Descriptor, error) {
+	var names []string
+	for _, m := range ms {
+		name := m.Annotations[AnnotationRefName]
+		names = append(names, name)
+		switch {
+		case sel == "" && len(ms) == 1,
+			strings.HasPrefix(sel, "@") && m.Digest.String() == sel[1:],
+			sel != "" && name == sel:
+			return m, nil
+		}
+	}
+	if sel == "" {
+		return v1.Descriptor{}, fmt.Errorf("it holds %d entries (%s); name one with :TAG or @DIGEST", len(ms), strings.Join(names, ", "))
+	}
+	return v1.Descriptor{}, fmt.Errorf("no entry %q (it has: %s)", sel, strings.Join(names, ", "))
+}
+
+// OpenOCIArchive extracts the oci-archive at path into workDir and opens
+// the entry tag selects, as OpenLayout does. workDir must outlive the
+// returned artifact; the caller removes it.
+func OpenOCIArchive(ctx context.Context, path, sel, workDir string) (Artifact, error) {
+	dir, err := os.MkdirTemp(workDir, "oci-archive-*")
+	if err != nil {
+		return nil, fmt.Errorf("extract oci-archive %s: %w", path, err)
+	}
+	if err := extract(ctx, path, dir); err != nil {
+		return nil, fmt.Errorf("extract oci-archive %s: %w", path, err)
+	}
+	a, err := OpenLayout(dir, sel)
+	if err != nil {
+		return nil, fmt.Errorf("oci-archive %s: %w", path, errors.Unwrap(err))
+	}
+	return a, nil
+}
+
+// extract unpacks the regular files and directories of a tar into dir,
+// refusing names that would escape it.
+func extract(ctx context.Context, path, dir string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return layer.EachHeader(f, func(h *tar.Header, r io.Reader) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		return extractOne(r, h, dir)
+	})
+}
+
+func extractOne(r io.Reader, h *tar.Header, dir string) error {
+	name := filepath.Clean(h.Name)
+	if !filepath.IsLocal(name) {
+		return fmt.Errorf("entry %q escapes the archive", h.Name)
+	}
+	target := filepath.Join(dir, name)
+	switch h.Typeflag {
+	case tar.TypeDir:
+		return os.MkdirAll(target, 0o755)
+	case tar.TypeReg:
+		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
+			return err
+		}
+		out, err := os.Create(target)
+		if err != nil {
+			return err
+		}
+		_, err = io.Copy(out, r)
+		return errors.Join(err, out.Close())
+	}
+	return nil
+}
+
+// OpenDockerArchive opens the image in the docker-archive at path (the
+// first one when it holds several).
+func OpenDockerArchive(path string) (v1.Image, error) {
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("open docker-archive %s: %w", path, err)
+	}
+	img, err := tarball.ImageFromPath(path, nil)
+	if err != nil {
+		return nil, fmt.Errorf("open docker-archive %s: %w", path, err)
+	}
+	return img, nil
+}
+
+// ArchiveKind names the format of the tarball at path, from the names it
+// holds: "oci-archive" (it has an oci-layout file), "docker-archive" (a
+// manifest.json and no oci-layout), or "" when it is neither.
+func ArchiveKind(path string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return "", fmt.Errorf("open %s: %w", path, err)
+	}
+	defer f.Close()
+	oci, docker := false, false
+	err = layer.EachHeader(f, func(h *tar.Header, _ io.Reader) error {
+		switch filepath.Clean(h.Name) {
+		case "oci-layout":
+			oci = true
+		case "manifest.json":
+			docker = true
+		}
+		return nil
+	})
+	switch {
+	case err != nil:
+		return "", fmt.Errorf("read %s as a tar archive: %w", path, err)
+	case oci:
+		return "oci-archive", nil
+	case docker:
+		return "docker-archive", nil
+	}
+	return "", nil
+}
