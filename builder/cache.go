@@ -15,7 +15,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/lading-dev/lading/layer"
-	"github.com/lading-dev/lading/registry/atomicfile"
+	"github.com/lading-dev/lading/layer/atomicfile"
 	"github.com/lading-dev/lading/registry/oci"
 )
 

@@ -12,7 +12,7 @@ import (
 	"github.com/docker/cli/cli/config/types"
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/lading-dev/lading/registry/atomicfile"
+	"github.com/lading-dev/lading/layer/atomicfile"
 )
 
 // StoreLogin records user and password for registry (HOST[:PORT]) in the

@@ -9,7 +9,7 @@ import (
 	"os"
 
 	"github.com/lading-dev/lading/builder"
-	"github.com/lading-dev/lading/registry/atomicfile"
+	"github.com/lading-dev/lading/layer/atomicfile"
 )
 
 // errHelp ends a command after --help was printed.

@@ -7,7 +7,7 @@ import (
 	"os"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/lading-dev/lading/registry/atomicfile"
+	"github.com/lading-dev/lading/layer/atomicfile"
 	"github.com/lading-dev/lading/registry/oci"
 )
 

@@ -10,7 +10,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
-	"github.com/lading-dev/lading/registry/atomicfile"
+	"github.com/lading-dev/lading/layer/atomicfile"
 )
 
 // WriteOCIArchive writes a as an oci-archive: an OCI image layout packed in
