@@ -56,7 +56,7 @@ type faultyRegistry struct {
 	// onRequest, if set, runs before each request is handled.
 	onRequest func(seq int, req *http.Request)
 	// inflight counts requests being handled, for quiesce.
-	inflight sync.WaitGroup
+	inflight busy
 }
 
 func newFaultyRegistry(t *testing.T, rate float64, seed uint64) *faultyRegistry {
@@ -79,8 +79,8 @@ func (f *faultyRegistry) setRate(rate float64) {
 
 // ServeHTTP implements http.Handler.
 func (f *faultyRegistry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	f.inflight.Add(1)
-	defer f.inflight.Done()
+	f.inflight.enter()
+	defer f.inflight.leave()
 	body, _ := io.ReadAll(req.Body)
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	seq, kind, hook := f.begin(req)
@@ -142,7 +142,7 @@ func (f *faultyRegistry) requests() int {
 }
 
 // quiesce waits for every request being handled to finish.
-func (f *faultyRegistry) quiesce() { f.inflight.Wait() }
+func (f *faultyRegistry) quiesce() { f.inflight.wait() }
 
 // finish records the registry's answer to request seq.
 func (f *faultyRegistry) finish(seq, status int) {
