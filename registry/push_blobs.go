@@ -11,8 +11,8 @@ import (
 )
 
 // uploadBlobs puts into rc's repository every blob of nodes' images, each
-// once, WithPushJobs at a time; each blob is retried from its HEAD, in a
-// new upload session, by retryOp.
+// once, WithPushJobs at a time; each blob is restarted from its HEAD, in a
+// new upload session, by restartBlob.
 func (r *pushRun) uploadBlobs(ctx context.Context, rc *repoClient, nodes []planNode) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.c.o.pushJobs)
@@ -40,7 +40,7 @@ func (r *pushRun) uploadBlobs(ctx context.Context, rc *repoClient, nodes []planN
 			}
 			tl := r.tally.track(unwrapMountable(l), d)
 			g.Go(func() error {
-				return r.retry(gctx, "upload blob "+d.String(), func(ctx context.Context) error {
+				return restartBlob(gctx, r.c.o.policy(), r.c.o.logger, "upload blob "+d.String(), func(ctx context.Context) error {
 					return rc.uploadBlob(ctx, tl, d, from)
 				})
 			})

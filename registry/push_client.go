@@ -20,8 +20,8 @@ import (
 // repoClient speaks the distribution protocol to one repository, through
 // ggcr's auth transport (basic, or a bearer token scoped to push here and
 // pull from the mount sources, refreshed on 401) over the push's observer.
-// It sends each request once; retrying is the caller's (retryOp) and the
-// transport's (retryTransport).
+// It sends each request once; retrying is the transport's (retryTransport)
+// and, for a request inside an upload session, restartBlob's.
 type repoClient struct {
 	repo   name.Repository
 	client *http.Client

@@ -28,11 +28,6 @@ func (c *Client) newPushRun(plan *pushPlan) *pushRun {
 // stop ends the run's progress reports.
 func (r *pushRun) stop() { r.tally.stop() }
 
-// retry runs op under the client's retry policy (see retryOp).
-func (r *pushRun) retry(ctx context.Context, what string, op func(context.Context) error) error {
-	return retryOp(ctx, r.c.o.policy(), r.c.o.logger, what, op)
-}
-
 // push puts the content into every repository, then every tag.
 func (r *pushRun) push(ctx context.Context, refs []name.Reference) (*PushResult, error) {
 	for _, repo := range repositories(refs) {
@@ -43,10 +38,7 @@ func (r *pushRun) push(ctx context.Context, refs []name.Reference) (*PushResult,
 	}
 	for _, ref := range refs {
 		rc := r.clients[ref.Context().String()]
-		err := r.retry(ctx, "put "+ref.String(), func(ctx context.Context) error {
-			return rc.putManifest(ctx, ref.Identifier(), r.plan.top)
-		})
-		if err != nil {
+		if err := rc.putManifest(ctx, ref.Identifier(), r.plan.top); err != nil {
 			return nil, fmt.Errorf("push %s: %w", ref, explain(err, ref.Context(), "push"))
 		}
 		r.c.o.logger.Info("pushed", "ref", ref.String(), "digest", r.plan.digest.String())
@@ -57,11 +49,7 @@ func (r *pushRun) push(ctx context.Context, refs []name.Reference) (*PushResult,
 // pushContent puts into repo every blob and child manifest the top
 // manifest needs, skipping manifests repo has, children before parents.
 func (r *pushRun) pushContent(ctx context.Context, repo name.Repository) error {
-	var rc *repoClient
-	err := r.retry(ctx, "authenticate to "+repo.String(), func(ctx context.Context) (err error) {
-		rc, err = r.newRepoClient(ctx, repo, r.mountSources(repo))
-		return err
-	})
+	rc, err := r.newRepoClient(ctx, repo, r.mountSources(repo))
 	if err != nil {
 		return err
 	}
@@ -88,10 +76,7 @@ func (r *pushRun) pushContent(ctx context.Context, repo name.Repository) error {
 		return err
 	}
 	for _, n := range missing {
-		err := r.retry(ctx, "put manifest "+n.digest.String(), func(ctx context.Context) error {
-			return rc.putManifest(ctx, n.digest.String(), n.a)
-		})
-		if err != nil {
+		if err := rc.putManifest(ctx, n.digest.String(), n.a); err != nil {
 			return err
 		}
 	}
@@ -109,10 +94,6 @@ func (r *pushRun) mountSources(repo name.Repository) []name.Repository {
 }
 
 // has reports whether rc's repository holds the manifest d.
-func (r *pushRun) has(ctx context.Context, rc *repoClient, d v1.Hash) (found bool, err error) {
-	err = r.retry(ctx, "check manifest "+d.String(), func(ctx context.Context) (err error) {
-		found, err = rc.hasManifest(ctx, d)
-		return err
-	})
-	return found, err
+func (r *pushRun) has(ctx context.Context, rc *repoClient, d v1.Hash) (bool, error) {
+	return rc.hasManifest(ctx, d)
 }

@@ -24,7 +24,7 @@ import (
 // behind a registry failing one request in three needs about half as many
 // restarts. Monolithic POST-then-PUT is part of the distribution spec that
 // every registry implements. A failed attempt is restarted from the HEAD,
-// in a new session, by retryOp; this function sends each request once.
+// in a new session, by restartBlob; this function sends each request once.
 func (rc *repoClient) uploadBlob(ctx context.Context, l v1.Layer, d v1.Hash, from *name.Repository) error {
 	if ok, err := rc.hasBlob(ctx, d); err != nil || ok {
 		return err
@@ -97,5 +97,11 @@ func (rc *repoClient) putBlob(ctx context.Context, loc string, l v1.Layer, d v1.
 		return err
 	}
 	defer resp.Body.Close()
-	return transport.CheckError(resp, http.StatusCreated, http.StatusNoContent)
+	if err := transport.CheckError(resp, http.StatusCreated, http.StatusNoContent); err != nil {
+		if after := retryAfterIn(resp); after >= 0 {
+			return &waitError{err: err, after: after}
+		}
+		return err
+	}
+	return nil
 }

@@ -45,7 +45,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			return resp, err
 		}
-		wait := t.policy.wait(attempt, resp)
+		wait := t.policy.wait(attempt, retryAfterIn(resp))
 		t.logger.Debug("retrying request", "method", req.Method, "url", redactURL(req), "attempt", attempt+1,
 			"of", t.policy.retries, "after", reason(resp, err), "wait", wait)
 		if resp != nil {

@@ -1,0 +1,78 @@
+package registry
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+)
+
+// TestRetriesAreOneLevel: against a registry that always answers 503 to
+// one kind of request, --retries 2 sends each such request exactly 3 times
+// (issue 9: the transport's retries and the step's multiplied to 9).
+func TestRetriesAreOneLevel(t *testing.T) {
+	for _, tc := range []struct {
+		name, method, path string
+		pull               bool
+	}{
+		{"blob-head", http.MethodHead, "/blobs/sha256:", false},
+		{"manifest-head", http.MethodHead, "/manifests/", false},
+		{"manifest-put", http.MethodPut, "/manifests/", false},
+		{"pull-get", http.MethodGet, "/manifests/", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			counts := &requestCounts{n: map[string]int{}}
+			inner := newInproc(&repoBlobs{m: map[string]map[v1.Hash][]byte{}})
+			srv := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.Method == tc.method && strings.Contains(r.URL.Path, tc.path) {
+					counts.add(r.Method + " " + r.URL.Path)
+					writeRegError(w, http.StatusServiceUnavailable, "UNAVAILABLE", "")
+					return
+				}
+				inner.ServeHTTP(w, r)
+			}))
+			c, _ := testClient(t, WithRetries(2), WithPushJobs(1))
+			ref := strings.TrimPrefix(srv.URL, "http://") + "/lading/retries:v1"
+			var err error
+			if tc.pull {
+				_, err = c.Pull(context.Background(), ref)
+			} else {
+				_, err = c.Push(context.Background(), seededImage(t, 11, 1), []string{ref})
+			}
+			if err == nil || !strings.Contains(err.Error(), "503") && !strings.Contains(err.Error(), "UNAVAILABLE") {
+				t.Errorf("error %v, want the 503", err)
+			}
+			counts.check(t, 3)
+		})
+	}
+}
+
+// requestCounts counts requests by method and path.
+type requestCounts struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (c *requestCounts) add(key string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n[key]++
+}
+
+// check fails unless some request was sent and each exactly want times.
+func (c *requestCounts) check(t *testing.T, want int) {
+	t.Helper()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.n) == 0 {
+		t.Fatal("the failing request was never sent")
+	}
+	for k, n := range c.n {
+		if n != want {
+			t.Errorf("%s sent %d times, want %d", k, n, want)
+		}
+	}
+}
