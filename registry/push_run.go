@@ -6,7 +6,6 @@ import (
 	"net/http"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
 // pushRun is one Push: its plan, the client's shared transport seen
@@ -56,7 +55,7 @@ func (r *pushRun) pushContent(ctx context.Context, repo name.Repository) error {
 	r.clients[repo.String()] = rc
 	nodes := r.plan.nodes
 	top := nodes[len(nodes)-1]
-	if ok, err := r.has(ctx, rc, top.digest); err != nil || ok {
+	if ok, err := r.has(ctx, rc, top); err != nil || ok {
 		if ok {
 			r.c.o.logger.Info("already in repository; putting tags only", "repository", repo.String(), "digest", top.digest.String())
 		}
@@ -64,7 +63,7 @@ func (r *pushRun) pushContent(ctx context.Context, repo name.Repository) error {
 	}
 	var missing []planNode
 	for _, n := range nodes[:len(nodes)-1] {
-		ok, err := r.has(ctx, rc, n.digest)
+		ok, err := r.has(ctx, rc, n)
 		if err != nil {
 			return err
 		}
@@ -93,7 +92,11 @@ func (r *pushRun) mountSources(repo name.Repository) []name.Repository {
 	return out
 }
 
-// has reports whether rc's repository holds the manifest d.
-func (r *pushRun) has(ctx context.Context, rc *repoClient, d v1.Hash) (bool, error) {
-	return rc.hasManifest(ctx, d)
+// has reports whether rc's repository holds the manifest of n.
+func (r *pushRun) has(ctx context.Context, rc *repoClient, n planNode) (bool, error) {
+	raw, err := n.a.RawManifest()
+	if err != nil {
+		return false, &sourceError{fmt.Errorf("read manifest %s: %w", n.digest, err)}
+	}
+	return rc.hasManifest(ctx, n.digest, int64(len(raw)))
 }

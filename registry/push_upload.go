@@ -26,7 +26,11 @@ import (
 // every registry implements. A failed attempt is restarted from the HEAD,
 // in a new session, by restartBlob; this function sends each request once.
 func (rc *repoClient) uploadBlob(ctx context.Context, l v1.Layer, d v1.Hash, from *name.Repository) error {
-	if ok, err := rc.hasBlob(ctx, d); err != nil || ok {
+	size, err := l.Size()
+	if err != nil {
+		return &sourceError{fmt.Errorf("size blob %s: %w", d, err)}
+	}
+	if ok, err := rc.hasBlob(ctx, d, size); err != nil || ok {
 		return err
 	}
 	loc, mounted, err := rc.openUpload(ctx, d, from)
@@ -34,16 +38,6 @@ func (rc *repoClient) uploadBlob(ctx context.Context, l v1.Layer, d v1.Hash, fro
 		return err
 	}
 	return rc.putBlob(ctx, loc, l, d)
-}
-
-// hasBlob reports whether the repository holds blob d.
-func (rc *repoClient) hasBlob(ctx context.Context, d v1.Hash) (bool, error) {
-	resp, err := rc.do(ctx, http.MethodHead, rc.url("blobs/"+d.String()), nil, nil, http.StatusOK, http.StatusNotFound)
-	if err != nil {
-		return false, err
-	}
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK, nil
 }
 
 // openUpload starts an upload session, or mounts d from from (201). A
@@ -62,7 +56,10 @@ func (rc *repoClient) openUpload(ctx context.Context, d v1.Hash, from *name.Repo
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusCreated {
-		return "", true, nil
+		if mountAnswer(resp, d) {
+			return "", true, nil
+		}
+		return rc.openUpload(ctx, d, nil) // a mount answer naming another blob
 	}
 	loc, err := nextLocation(resp)
 	return loc, false, err
