@@ -37,7 +37,7 @@ func (r *pushRun) push(ctx context.Context, refs []name.Reference) (*PushResult,
 	}
 	for _, ref := range refs {
 		rc := r.clients[ref.Context().String()]
-		if err := rc.putManifest(ctx, ref.Identifier(), r.plan.top); err != nil {
+		if err := r.putNode(ctx, rc, ref.Identifier(), r.plan.nodes[len(r.plan.nodes)-1]); err != nil {
 			return nil, fmt.Errorf("push %s: %w", ref, explain(err, ref.Context(), "push"))
 		}
 		r.c.o.logger.Info("pushed", "ref", ref.String(), "digest", r.plan.digest.String())
@@ -71,11 +71,11 @@ func (r *pushRun) pushContent(ctx context.Context, repo name.Repository) error {
 			missing = append(missing, n)
 		}
 	}
-	if err := r.uploadBlobs(ctx, rc, append(missing, top)); err != nil {
+	if err := r.uploadBlobs(ctx, rc, append(missing, top), nil); err != nil {
 		return err
 	}
 	for _, n := range missing {
-		if err := rc.putManifest(ctx, n.digest.String(), n.a); err != nil {
+		if err := r.putNode(ctx, rc, n.digest.String(), n); err != nil {
 			return err
 		}
 	}

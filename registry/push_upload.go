@@ -25,13 +25,16 @@ import (
 // restarts. Monolithic POST-then-PUT is part of the distribution spec that
 // every registry implements. A failed attempt is restarted from the HEAD,
 // in a new session, by restartBlob; this function sends each request once.
-func (rc *repoClient) uploadBlob(ctx context.Context, l v1.Layer, d v1.Hash, from *name.Repository) error {
+// force skips the HEAD: the registry said it lacks the blob.
+func (rc *repoClient) uploadBlob(ctx context.Context, l v1.Layer, d v1.Hash, from *name.Repository, force bool) error {
 	size, err := l.Size()
 	if err != nil {
 		return &sourceError{fmt.Errorf("size blob %s: %w", d, err)}
 	}
-	if ok, err := rc.hasBlob(ctx, d, size); err != nil || ok {
-		return err
+	if !force {
+		if ok, err := rc.hasBlob(ctx, d, size); err != nil || ok {
+			return err
+		}
 	}
 	loc, mounted, err := rc.openUpload(ctx, d, from)
 	if err != nil || mounted {

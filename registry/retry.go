@@ -1,8 +1,10 @@
 package registry
 
 import (
+	"bytes"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -38,7 +40,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err != nil {
 			return nil, err
 		}
-		resp, err := t.inner.RoundTrip(r)
+		resp, err := wholeRefusal(t.inner.RoundTrip(r))
 		if !t.again(req, attempt, resp, err) {
 			if err == nil && req.Method == http.MethodGet && resp.StatusCode == http.StatusOK {
 				resp.Body = &resumableBody{t: t, req: req, body: resp.Body, size: resp.ContentLength}
@@ -67,6 +69,24 @@ func (t *retryTransport) again(req *http.Request, attempt int, resp *http.Respon
 		return !permanentTransportError(err)
 	}
 	return retryableStatus(resp.StatusCode)
+}
+
+// wholeRefusal reads the body of an error answer (status 400 or more, a
+// registry's JSON of a few hundred bytes, at most 64 KiB kept) so that one
+// cut mid-way is a failed attempt, retried like a reset, rather than an
+// "unexpected EOF" found later by the caller instead of the registry's
+// code (issue 9: a refused manifest PUT whose answer was cut).
+func wholeRefusal(resp *http.Response, err error) (*http.Response, error) {
+	if err != nil || resp.StatusCode < 400 {
+		return resp, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if err != nil {
+		return nil, fmt.Errorf("read %s answer to %s %s: %w", resp.Status, resp.Request.Method, redactURL(resp.Request), err)
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	return resp, nil
 }
 
 // replayable reports whether req may be sent twice (see retryTransport).
