@@ -100,4 +100,3 @@ func (f *faultyRegistry) refusals() int {
 	defer f.mu.Unlock()
 	return f.refused
 }
-

@@ -47,4 +47,3 @@ func TestPushRecoversFromBlobUnknown(t *testing.T) {
 		})
 	}
 }
-

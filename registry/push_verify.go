@@ -2,6 +2,7 @@ package registry
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -49,6 +50,10 @@ func (rc *repoClient) has(ctx context.Context, path string, header map[string]st
 	resp, err := rc.do(ctx, http.MethodHead, rc.url(path), nil, header, http.StatusOK)
 	if ctx.Err() != nil {
 		return false, ctx.Err()
+	}
+	var ee *endpointError
+	if errors.As(err, &ee) {
+		return false, err // the host is gone: so will the upload be
 	}
 	if err != nil {
 		return false, nil // 404, or a failure: upload

@@ -1,10 +1,12 @@
 package registry
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"time"
@@ -47,6 +49,9 @@ type clientOptions struct {
 	pushJobs         int
 	logger           *slog.Logger
 	progressEvery    time.Duration
+	// dial, when set (by tests), replaces the net.Dialer, so that a test
+	// can meet an unknown host without asking DNS.
+	dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 func defaultClientOptions() clientOptions {
