@@ -46,7 +46,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		err = deadEndpoint(req, err)
 		if !t.again(req, attempt, refused, resp, err) {
 			if err == nil && req.Method == http.MethodGet && resp.StatusCode == http.StatusOK {
-				resp.Body = &resumableBody{t: t, req: req, body: resp.Body, size: resp.ContentLength}
+				resp.Body = &resumableBody{t: t, req: req, body: resp.Body, size: resp.ContentLength, attempts: attempt + 1}
 			}
 			return resp, err
 		}

@@ -2,9 +2,12 @@ package registry
 
 import (
 	"context"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -79,4 +82,27 @@ func (c *requestCounts) check(t *testing.T, want int) {
 			t.Errorf("%s sent %d times, want %d", k, n, want)
 		}
 	}
+}
+
+// TestResumedBodyCountsAttempts: a GET whose body breaks is resumed within
+// the same N+1 attempts, not N resumes of N+1 attempts each.
+func TestResumedBodyCountsAttempts(t *testing.T) {
+	counts := &requestCounts{n: map[string]int{}}
+	var later atomic.Bool
+	srv := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		counts.add(r.Method + " " + r.URL.Path)
+		if !later.Swap(true) {
+			hijack(w, []byte("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789"), true)
+			return
+		}
+		writeRegError(w, http.StatusServiceUnavailable, "UNAVAILABLE", "")
+	}))
+	c, _ := testClient(t, WithRetries(2))
+	resp, err := c.base.RoundTrip(httptest.NewRequest(http.MethodGet, srv.URL+"/v2/x/blobs/sha256:00", nil))
+	noError(t, err)
+	defer resp.Body.Close()
+	if _, err := io.ReadAll(resp.Body); err == nil {
+		t.Error("read a broken body whole")
+	}
+	counts.check(t, 3)
 }
