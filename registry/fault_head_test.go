@@ -8,6 +8,8 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/lading-dev/lading/registry/oci"
 )
 
 // cutHead answers a HEAD as the broken intermediary of issue 9 did, without
@@ -52,7 +54,7 @@ func (f *faultyRegistry) refuseIncomplete(w http.ResponseWriter, req *http.Reque
 
 // learn tells the registry the size of every blob of a, so that it can lie
 // about them convincingly.
-func (f *faultyRegistry) learn(t *testing.T, a Artifact) {
+func (f *faultyRegistry) learn(t *testing.T, a oci.Artifact) {
 	t.Helper()
 	plan, err := newPushPlan(a)
 	noError(t, err)

@@ -3,6 +3,8 @@ package registry
 import (
 	"context"
 	"testing"
+
+	"github.com/lading-dev/lading/registry/oci"
 )
 
 // TestPushRecoversFromBlobUnknown: an intermediary answers every blob HEAD
@@ -22,7 +24,7 @@ func TestPushRecoversFromBlobUnknown(t *testing.T) {
 		{"index-named", true, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var a Artifact = seededImage(t, 13, 2)
+			var a oci.Artifact = seededImage(t, 13, 2)
 			if tc.index {
 				a = seededIndex(t, 13, 2)
 			}
