@@ -25,10 +25,13 @@ const (
 	faultReset       // connection reset before any response, without acting
 	faultCut         // acted on; the answer is cut mid-way (body, or headers)
 	faultLost        // acted on; the connection closes with no answer
+	// The faults below befall HEAD requests only (issue 9).
+	faultCutHead // 200, Content-Length 100000, a few bytes, a reset, without asking
+	faultLieHead // a whole 200 for a blob the registry lacks (see lie), else faultCutHead
 	faultKinds
 )
 
-var faultNames = [...]string{"none", "500", "429", "reset", "cut", "lost"}
+var faultNames = [...]string{"none", "500", "429", "reset", "cut", "lost", "cut-head", "lie-head"}
 
 // record is one request as the faulty registry saw it, in arrival order.
 type record struct {
@@ -56,12 +59,19 @@ type faultyRegistry struct {
 	// onRequest, if set, runs before each request is handled.
 	onRequest func(seq int, req *http.Request)
 	// inflight counts requests being handled, for quiesce.
-	inflight sync.WaitGroup
+	inflight busy
+
+	sizes      map[v1.Hash]int64 // blob sizes learnt, to lie with
+	lied       map[string]bool   // REPO@DIGEST a HEAD lied about
+	lieAlways  bool              // lie to every blob HEAD it can
+	namesBlobs bool              // MANIFEST_BLOB_UNKNOWN names the blob
+	refused    int               // manifests refused as incomplete
 }
 
 func newFaultyRegistry(t *testing.T, rate float64, seed uint64) *faultyRegistry {
 	t.Helper()
-	f := &faultyRegistry{blobs: &repoBlobs{m: map[string]map[v1.Hash][]byte{}}, rng: rand.New(rand.NewPCG(seed, 1)), rate: rate}
+	f := &faultyRegistry{blobs: &repoBlobs{m: map[string]map[v1.Hash][]byte{}}, rng: rand.New(rand.NewPCG(seed, 1)), rate: rate,
+		sizes: map[v1.Hash]int64{}, lied: map[string]bool{}, namesBlobs: true}
 	f.inner = newInproc(f.blobs)
 	f.srv = startServer(t, f)
 	return f
@@ -79,8 +89,8 @@ func (f *faultyRegistry) setRate(rate float64) {
 
 // ServeHTTP implements http.Handler.
 func (f *faultyRegistry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
-	f.inflight.Add(1)
-	defer f.inflight.Done()
+	f.inflight.enter()
+	defer f.inflight.leave()
 	body, _ := io.ReadAll(req.Body)
 	req.Body = io.NopCloser(bytes.NewReader(body))
 	seq, kind, hook := f.begin(req)
@@ -98,9 +108,21 @@ func (f *faultyRegistry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	case faultReset:
 		hijack(w, nil, true)
 		return
+	case faultLieHead:
+		if f.lie(w, req) {
+			return
+		}
+		f.cutHead(w)
+		return
+	case faultCutHead:
+		f.cutHead(w)
+		return
+	}
+	if f.lieAlways && f.lie(w, req) {
+		return
 	}
 	rec := httptest.NewRecorder()
-	if !mount(rec, req, f.blobs) {
+	if !mount(rec, req, f.blobs) && !f.refuseIncomplete(rec, req, body) {
 		f.inner.ServeHTTP(rec, req)
 	}
 	f.finish(seq, rec.Code)
@@ -118,9 +140,12 @@ func (f *faultyRegistry) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 func (f *faultyRegistry) begin(req *http.Request) (int, fault, func(int, *http.Request)) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	kind := noFault
+	kind, kinds := noFault, int(faultCutHead)
+	if req.Method == http.MethodHead {
+		kinds = int(faultKinds)
+	}
 	if f.rng.Float64() < f.rate {
-		kind = fault(1 + f.rng.IntN(int(faultKinds)-1))
+		kind = fault(1 + f.rng.IntN(kinds-1))
 	}
 	seq := len(f.records)
 	f.records = append(f.records, record{seq: seq, method: req.Method, path: req.URL.Path, query: req.URL.RawQuery, fault: kind})
@@ -142,7 +167,7 @@ func (f *faultyRegistry) requests() int {
 }
 
 // quiesce waits for every request being handled to finish.
-func (f *faultyRegistry) quiesce() { f.inflight.Wait() }
+func (f *faultyRegistry) quiesce() { f.inflight.wait() }
 
 // finish records the registry's answer to request seq.
 func (f *faultyRegistry) finish(seq, status int) {

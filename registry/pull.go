@@ -27,12 +27,7 @@ func (c *Client) Pull(ctx context.Context, ref string) (oci.Artifact, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pull %s: %w", ref, err)
 	}
-	var desc *remote.Descriptor
-	err = retryOp(ctx, c.o.policy(), c.o.logger, "pull "+ref, func(ctx context.Context) error {
-		var err error
-		desc, err = puller.Get(ctx, r)
-		return err
-	})
+	desc, err := puller.Get(ctx, r) // each request retried in place by the transport
 	if err != nil {
 		return nil, fmt.Errorf("pull %s: %w", ref, explain(err, r.Context(), "pull"))
 	}

@@ -11,9 +11,11 @@ import (
 )
 
 // uploadBlobs puts into rc's repository every blob of nodes' images, each
-// once, WithPushJobs at a time; each blob is retried from its HEAD, in a
-// new upload session, by retryOp.
-func (r *pushRun) uploadBlobs(ctx context.Context, rc *repoClient, nodes []planNode) error {
+// once, WithPushJobs at a time; each blob is restarted from its HEAD, in a
+// new upload session, by restartBlob. When again is not nil, only the blobs
+// in it are sent, and without a HEAD or a mount first: the registry has
+// just said it lacks them (see putNode).
+func (r *pushRun) uploadBlobs(ctx context.Context, rc *repoClient, nodes []planNode, again map[v1.Hash]bool) error {
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(r.c.o.pushJobs)
 	seen := map[v1.Hash]bool{}
@@ -30,7 +32,7 @@ func (r *pushRun) uploadBlobs(ctx context.Context, rc *repoClient, nodes []planN
 				g.Go(func() error { return &sourceError{fmt.Errorf("digest blob: %w", err)} })
 				break
 			}
-			if seen[d] {
+			if seen[d] || again != nil && !again[d] {
 				continue
 			}
 			seen[d] = true
@@ -38,10 +40,14 @@ func (r *pushRun) uploadBlobs(ctx context.Context, rc *repoClient, nodes []planN
 			if from == nil {
 				from = r.sibling(rc.repo)
 			}
+			force := again != nil
+			if force {
+				from = nil
+			}
 			tl := r.tally.track(unwrapMountable(l), d)
 			g.Go(func() error {
-				return r.retry(gctx, "upload blob "+d.String(), func(ctx context.Context) error {
-					return rc.uploadBlob(ctx, tl, d, from)
+				return restartBlob(gctx, r.c.o.policy(), r.c.o.logger, "upload blob "+d.String(), func(ctx context.Context) error {
+					return rc.uploadBlob(ctx, tl, d, from, force)
 				})
 			})
 		}

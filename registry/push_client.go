@@ -11,7 +11,6 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	"github.com/google/go-containerregistry/pkg/name"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 	"github.com/lading-dev/lading/registry/oci"
@@ -20,8 +19,8 @@ import (
 // repoClient speaks the distribution protocol to one repository, through
 // ggcr's auth transport (basic, or a bearer token scoped to push here and
 // pull from the mount sources, refreshed on 401) over the push's observer.
-// It sends each request once; retrying is the caller's (retryOp) and the
-// transport's (retryTransport).
+// It sends each request once; retrying is the transport's (retryTransport)
+// and, for a request inside an upload session, restartBlob's.
 type repoClient struct {
 	repo   name.Repository
 	client *http.Client
@@ -74,19 +73,6 @@ func (rc *repoClient) do(ctx context.Context, method, u string, body []byte, hea
 		return nil, err
 	}
 	return resp, nil
-}
-
-// hasManifest reports whether the repository holds the manifest d. A 401
-// or 403 counts as absent, as in ggcr (some registries answer 403 for a
-// missing manifest); the push itself reports a real lack of permission.
-func (rc *repoClient) hasManifest(ctx context.Context, d v1.Hash) (bool, error) {
-	resp, err := rc.do(ctx, http.MethodHead, rc.url("manifests/"+d.String()), nil,
-		map[string]string{"Accept": acceptManifests}, http.StatusOK, http.StatusNotFound, http.StatusUnauthorized, http.StatusForbidden)
-	if err != nil {
-		return false, err
-	}
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK, nil
 }
 
 // putManifest PUTs a's manifest at ref, a tag or a digest of the repository.

@@ -24,7 +24,7 @@ var _ http.RoundTripper = (*observer)(nil)
 func (o *observer) RoundTrip(req *http.Request) (*http.Response, error) {
 	resp, err := o.inner.RoundTrip(req)
 	if err == nil {
-		o.tally.observe(req, resp.StatusCode)
+		o.tally.observe(req, resp)
 	}
 	return resp, err
 }
@@ -34,7 +34,7 @@ func (o *observer) RoundTrip(req *http.Request) (*http.Response, error) {
 type tally struct {
 	logger   *slog.Logger
 	mu       sync.Mutex
-	reported map[string]bool
+	reported map[string]string // repo@digest: outcome
 	c        BlobCounts
 	blobs    map[v1.Hash]*blobProgress
 	done     chan struct{}
@@ -42,43 +42,40 @@ type tally struct {
 }
 
 func newTally(logger *slog.Logger, every time.Duration) *tally {
-	t := &tally{logger: logger, reported: map[string]bool{}, blobs: map[v1.Hash]*blobProgress{}, done: make(chan struct{})}
+	t := &tally{logger: logger, reported: map[string]string{}, blobs: map[v1.Hash]*blobProgress{}, done: make(chan struct{})}
 	if every > 0 {
 		go t.report(every)
 	}
 	return t
 }
 
-// observe records one answered request, if it settles a blob.
-func (t *tally) observe(req *http.Request, status int) {
-	repo, digest, outcome := classify(req, status)
-	if outcome == "" {
-		return
-	}
+// observe records one answered request, if it settles a blob. A blob is
+// counted once per repository, under its last outcome: one taken as there
+// or mounted, then uploaded again after the registry said it lacked it
+// (see putNode), counts as uploaded.
+func (t *tally) observe(req *http.Request, resp *http.Response) {
+	repo, digest, outcome := classify(req, resp.StatusCode)
 	d, err := v1.NewHash(digest)
-	if err != nil {
+	if outcome == "" || err != nil {
 		return
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.reported[repo+"@"+digest] {
-		return
-	}
-	t.reported[repo+"@"+digest] = true
 	size := int64(-1)
 	if p := t.blobs[d]; p != nil {
 		size = p.size
+	}
+	key := repo + "@" + digest
+	prev := t.reported[key]
+	if !believed(outcome, resp, d, size) || prev == outcome || prev != "" && outcome != "uploaded" {
+		return
+	}
+	t.reported[key] = outcome
+	if p := t.blobs[d]; p != nil {
 		p.finished.Store(true)
 	}
-	switch outcome {
-	case "uploaded":
-		t.c.Uploaded++
-		t.c.UploadedBytes += max(size, 0)
-	case "mounted":
-		t.c.Mounted++
-	case "exists":
-		t.c.Existing++
-	}
+	t.count(prev, size, -1)
+	t.count(outcome, size, 1)
 	attrs := []any{"repository", repo, "digest", digest, "size", size}
 	if from := req.URL.Query().Get("from"); outcome == "mounted" && from != "" {
 		attrs = append(attrs, "from", from)
@@ -115,3 +112,28 @@ func (t *tally) counts() BlobCounts {
 
 // stop ends progress reports; it is safe to call more than once.
 func (t *tally) stop() { t.stopOnce.Do(func() { close(t.done) }) }
+
+// count adds sign (1 or -1) blobs of size to outcome's count; t.mu is held.
+func (t *tally) count(outcome string, size int64, sign int) {
+	switch outcome {
+	case "uploaded":
+		t.c.Uploaded += sign
+		t.c.UploadedBytes += int64(sign) * max(size, 0)
+	case "mounted":
+		t.c.Mounted += sign
+	case "exists":
+		t.c.Existing += sign
+	}
+}
+
+// believed reports whether an answer classified as outcome is one the push
+// acts on (see wholeAnswer and mountAnswer).
+func believed(outcome string, resp *http.Response, d v1.Hash, size int64) bool {
+	switch outcome {
+	case "exists":
+		return wholeAnswer(resp, d, size)
+	case "mounted":
+		return mountAnswer(resp, d)
+	}
+	return true
+}

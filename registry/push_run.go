@@ -6,7 +6,6 @@ import (
 	"net/http"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
 // pushRun is one Push: its plan, the client's shared transport seen
@@ -28,11 +27,6 @@ func (c *Client) newPushRun(plan *pushPlan) *pushRun {
 // stop ends the run's progress reports.
 func (r *pushRun) stop() { r.tally.stop() }
 
-// retry runs op under the client's retry policy (see retryOp).
-func (r *pushRun) retry(ctx context.Context, what string, op func(context.Context) error) error {
-	return retryOp(ctx, r.c.o.policy(), r.c.o.logger, what, op)
-}
-
 // push puts the content into every repository, then every tag.
 func (r *pushRun) push(ctx context.Context, refs []name.Reference) (*PushResult, error) {
 	for _, repo := range repositories(refs) {
@@ -43,10 +37,7 @@ func (r *pushRun) push(ctx context.Context, refs []name.Reference) (*PushResult,
 	}
 	for _, ref := range refs {
 		rc := r.clients[ref.Context().String()]
-		err := r.retry(ctx, "put "+ref.String(), func(ctx context.Context) error {
-			return rc.putManifest(ctx, ref.Identifier(), r.plan.top)
-		})
-		if err != nil {
+		if err := r.putNode(ctx, rc, ref.Identifier(), r.plan.nodes[len(r.plan.nodes)-1]); err != nil {
 			return nil, fmt.Errorf("push %s: %w", ref, explain(err, ref.Context(), "push"))
 		}
 		r.c.o.logger.Info("pushed", "ref", ref.String(), "digest", r.plan.digest.String())
@@ -57,18 +48,14 @@ func (r *pushRun) push(ctx context.Context, refs []name.Reference) (*PushResult,
 // pushContent puts into repo every blob and child manifest the top
 // manifest needs, skipping manifests repo has, children before parents.
 func (r *pushRun) pushContent(ctx context.Context, repo name.Repository) error {
-	var rc *repoClient
-	err := r.retry(ctx, "authenticate to "+repo.String(), func(ctx context.Context) (err error) {
-		rc, err = r.newRepoClient(ctx, repo, r.mountSources(repo))
-		return err
-	})
+	rc, err := r.newRepoClient(ctx, repo, r.mountSources(repo))
 	if err != nil {
 		return err
 	}
 	r.clients[repo.String()] = rc
 	nodes := r.plan.nodes
 	top := nodes[len(nodes)-1]
-	if ok, err := r.has(ctx, rc, top.digest); err != nil || ok {
+	if ok, err := r.has(ctx, rc, top); err != nil || ok {
 		if ok {
 			r.c.o.logger.Info("already in repository; putting tags only", "repository", repo.String(), "digest", top.digest.String())
 		}
@@ -76,7 +63,7 @@ func (r *pushRun) pushContent(ctx context.Context, repo name.Repository) error {
 	}
 	var missing []planNode
 	for _, n := range nodes[:len(nodes)-1] {
-		ok, err := r.has(ctx, rc, n.digest)
+		ok, err := r.has(ctx, rc, n)
 		if err != nil {
 			return err
 		}
@@ -84,14 +71,11 @@ func (r *pushRun) pushContent(ctx context.Context, repo name.Repository) error {
 			missing = append(missing, n)
 		}
 	}
-	if err := r.uploadBlobs(ctx, rc, append(missing, top)); err != nil {
+	if err := r.uploadBlobs(ctx, rc, append(missing, top), nil); err != nil {
 		return err
 	}
 	for _, n := range missing {
-		err := r.retry(ctx, "put manifest "+n.digest.String(), func(ctx context.Context) error {
-			return rc.putManifest(ctx, n.digest.String(), n.a)
-		})
-		if err != nil {
+		if err := r.putNode(ctx, rc, n.digest.String(), n); err != nil {
 			return err
 		}
 	}
@@ -108,11 +92,11 @@ func (r *pushRun) mountSources(repo name.Repository) []name.Repository {
 	return out
 }
 
-// has reports whether rc's repository holds the manifest d.
-func (r *pushRun) has(ctx context.Context, rc *repoClient, d v1.Hash) (found bool, err error) {
-	err = r.retry(ctx, "check manifest "+d.String(), func(ctx context.Context) (err error) {
-		found, err = rc.hasManifest(ctx, d)
-		return err
-	})
-	return found, err
+// has reports whether rc's repository holds the manifest of n.
+func (r *pushRun) has(ctx context.Context, rc *repoClient, n planNode) (bool, error) {
+	raw, err := n.a.RawManifest()
+	if err != nil {
+		return false, &sourceError{fmt.Errorf("read manifest %s: %w", n.digest, err)}
+	}
+	return rc.hasManifest(ctx, n.digest, int64(len(raw)))
 }

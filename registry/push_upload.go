@@ -24,26 +24,23 @@ import (
 // behind a registry failing one request in three needs about half as many
 // restarts. Monolithic POST-then-PUT is part of the distribution spec that
 // every registry implements. A failed attempt is restarted from the HEAD,
-// in a new session, by retryOp; this function sends each request once.
-func (rc *repoClient) uploadBlob(ctx context.Context, l v1.Layer, d v1.Hash, from *name.Repository) error {
-	if ok, err := rc.hasBlob(ctx, d); err != nil || ok {
-		return err
+// in a new session, by restartBlob; this function sends each request once.
+// force skips the HEAD: the registry said it lacks the blob.
+func (rc *repoClient) uploadBlob(ctx context.Context, l v1.Layer, d v1.Hash, from *name.Repository, force bool) error {
+	size, err := l.Size()
+	if err != nil {
+		return &sourceError{fmt.Errorf("size blob %s: %w", d, err)}
+	}
+	if !force {
+		if ok, err := rc.hasBlob(ctx, d, size); err != nil || ok {
+			return err
+		}
 	}
 	loc, mounted, err := rc.openUpload(ctx, d, from)
 	if err != nil || mounted {
 		return err
 	}
 	return rc.putBlob(ctx, loc, l, d)
-}
-
-// hasBlob reports whether the repository holds blob d.
-func (rc *repoClient) hasBlob(ctx context.Context, d v1.Hash) (bool, error) {
-	resp, err := rc.do(ctx, http.MethodHead, rc.url("blobs/"+d.String()), nil, nil, http.StatusOK, http.StatusNotFound)
-	if err != nil {
-		return false, err
-	}
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK, nil
 }
 
 // openUpload starts an upload session, or mounts d from from (201). A
@@ -62,7 +59,10 @@ func (rc *repoClient) openUpload(ctx context.Context, d v1.Hash, from *name.Repo
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusCreated {
-		return "", true, nil
+		if mountAnswer(resp, d) {
+			return "", true, nil
+		}
+		return rc.openUpload(ctx, d, nil) // a mount answer naming another blob
 	}
 	loc, err := nextLocation(resp)
 	return loc, false, err
@@ -97,5 +97,11 @@ func (rc *repoClient) putBlob(ctx context.Context, loc string, l v1.Layer, d v1.
 		return err
 	}
 	defer resp.Body.Close()
-	return transport.CheckError(resp, http.StatusCreated, http.StatusNoContent)
+	if err := transport.CheckError(resp, http.StatusCreated, http.StatusNoContent); err != nil {
+		if after := retryAfterIn(resp); after >= 0 {
+			return &waitError{err: err, after: after}
+		}
+		return err
+	}
+	return nil
 }

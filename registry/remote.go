@@ -19,7 +19,7 @@ import (
 // counts), a retryTransport (single requests that are safe to resend), and
 // a hostTransport (TLS roots, and plain HTTP only where allowed). Pushes
 // speak the blob protocol themselves (push_upload.go) so that a failed
-// upload restarts in a new session under retryOp; pulls are ggcr's.
+// upload restarts in a new session under restartBlob; pulls are ggcr's.
 type Client struct {
 	o        clientOptions
 	base     http.RoundTripper
@@ -51,7 +51,7 @@ func NewClient(opts ...ClientOption) (*Client, error) {
 	}, nil
 }
 
-// policy is the retry policy both retry levels share.
+// policy is the retry policy of the transport and of restartBlob.
 func (o *clientOptions) policy() retryPolicy {
 	return retryPolicy{retries: o.retries, first: o.backoff, longest: o.maxWait}
 }

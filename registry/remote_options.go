@@ -1,10 +1,12 @@
 package registry
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/url"
 	"time"
@@ -13,8 +15,16 @@ import (
 )
 
 // Defaults of NewClient's options.
+//
+// DefaultRetries is 6, not 5: with one retry level (issue 9) a request
+// fails only when all its N+1 attempts do, which behind a proxy failing
+// one request in three is 1 in 3^(N+1). A push sends 10 to 20 requests that
+// nothing else can stand in for (ping, upload POSTs and PUTs, manifest
+// PUTs), so 5 completed about 98.9% of pushes (791 of 800 over 8 seeds,
+// some seeds 97 of 100) and 6 about 99.7% (798 of 800). Against a registry
+// that always answers 503 it gives up after about 12 s of backoff.
 const (
-	DefaultRetries         = 5
+	DefaultRetries         = 6
 	DefaultPushJobs        = 4 // network work, like ggcr's MultiWrite
 	DefaultBackoff         = 250 * time.Millisecond
 	DefaultMaxBackoff      = 30 * time.Second
@@ -39,6 +49,9 @@ type clientOptions struct {
 	pushJobs         int
 	logger           *slog.Logger
 	progressEvery    time.Duration
+	// dial, when set (by tests), replaces the net.Dialer, so that a test
+	// can meet an unknown host without asking DNS.
+	dial func(ctx context.Context, network, addr string) (net.Conn, error)
 }
 
 func defaultClientOptions() clientOptions {
@@ -107,8 +120,9 @@ func WithProxy(proxy func(*http.Request) (*url.URL, error)) ClientOption {
 	}
 }
 
-// WithRetries bounds the retries of each request and the fresh upload
-// sessions of each blob (default DefaultRetries; 0 tries everything once).
+// WithRetries bounds the retries: each request is sent at most n+1 times,
+// and a blob whose upload fails inside its session is restarted in at most
+// n fresh sessions (default DefaultRetries; 0 tries everything once).
 func WithRetries(n int) ClientOption {
 	return func(o *clientOptions) error {
 		if n < 0 {

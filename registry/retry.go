@@ -1,8 +1,10 @@
 package registry
 
 import (
+	"bytes"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -31,21 +33,28 @@ var _ http.RoundTripper = (*retryTransport)(nil)
 // RoundTrip implements http.RoundTripper.
 func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !replayable(req) {
-		return t.inner.RoundTrip(req)
+		resp, err := t.inner.RoundTrip(req)
+		return resp, deadEndpoint(req, err)
 	}
+	refused := 0
 	for attempt := 0; ; attempt++ {
 		r, err := rewound(req, attempt)
 		if err != nil {
 			return nil, err
 		}
-		resp, err := t.inner.RoundTrip(r)
-		if !t.again(req, attempt, resp, err) {
+		resp, err := wholeRefusal(t.inner.RoundTrip(r))
+		err = deadEndpoint(req, err)
+		if !t.again(req, attempt, refused, resp, err) {
 			if err == nil && req.Method == http.MethodGet && resp.StatusCode == http.StatusOK {
-				resp.Body = &resumableBody{t: t, req: req, body: resp.Body, size: resp.ContentLength}
+				resp.Body = &resumableBody{t: t, req: req, body: resp.Body, size: resp.ContentLength, attempts: attempt + 1}
 			}
 			return resp, err
 		}
-		wait := t.policy.wait(attempt, resp)
+		wait := t.policy.wait(attempt, retryAfterIn(resp))
+		if isRefused(err) {
+			wait = refusedWaits[refused]
+			refused++
+		}
 		t.logger.Debug("retrying request", "method", req.Method, "url", redactURL(req), "attempt", attempt+1,
 			"of", t.policy.retries, "after", reason(resp, err), "wait", wait)
 		if resp != nil {
@@ -58,15 +67,37 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 }
 
-// again reports whether the outcome of attempt is worth another try.
-func (t *retryTransport) again(req *http.Request, attempt int, resp *http.Response, err error) bool {
+// again reports whether the outcome of attempt, after refused refused
+// connections, is worth another try.
+func (t *retryTransport) again(req *http.Request, attempt, refused int, resp *http.Response, err error) bool {
 	if attempt >= t.policy.retries || req.Context().Err() != nil {
 		return false
+	}
+	if isRefused(err) {
+		return refused < len(refusedWaits)
 	}
 	if err != nil {
 		return !permanentTransportError(err)
 	}
 	return retryableStatus(resp.StatusCode)
+}
+
+// wholeRefusal reads the body of an error answer (status 400 or more, a
+// registry's JSON of a few hundred bytes, at most 64 KiB kept) so that one
+// cut mid-way is a failed attempt, retried like a reset, rather than an
+// "unexpected EOF" found later by the caller instead of the registry's
+// code (issue 9: a refused manifest PUT whose answer was cut).
+func wholeRefusal(resp *http.Response, err error) (*http.Response, error) {
+	if err != nil || resp.StatusCode < 400 {
+		return resp, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if err != nil {
+		return nil, fmt.Errorf("read %s answer to %s %s: %w", resp.Status, resp.Request.Method, redactURL(resp.Request), err)
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	return resp, nil
 }
 
 // replayable reports whether req may be sent twice (see retryTransport).
@@ -103,13 +134,15 @@ func rewound(req *http.Request, attempt int) (*http.Request, error) {
 }
 
 // permanentTransportError reports errors that a retry cannot fix: a
-// refused request, an untrusted certificate, TLS spoken to a plain-HTTP
-// server, a cancelled context.
+// request our policy refuses, an untrusted certificate, TLS spoken to a
+// plain-HTTP server, a cancelled context, a host DNS does not know, and a
+// connection refused after its short retries (see refusedWaits).
 func permanentTransportError(err error) bool {
 	var pe *policyError
 	var te *tlsError
 	var rh tls.RecordHeaderError // https to a plain-HTTP server
-	return errors.As(err, &pe) || errors.As(err, &te) || errors.As(err, &rh) || isCertificateError(err) || isContextError(err)
+	var ee *endpointError
+	return errors.As(err, &pe) || errors.As(err, &te) || errors.As(err, &rh) || errors.As(err, &ee) || isCertificateError(err) || isContextError(err)
 }
 
 // redactURL is req's URL without its query, which may carry upload state.

@@ -8,17 +8,19 @@ import (
 )
 
 // resumableBody is the body of a GET that, when the connection breaks
-// mid-way, sends the GET again and skips what was already read, up to the
-// retry bound. Blobs and manifests are content-addressed and the reader
-// above verifies the digest, so a resumed body that differed would fail
-// there rather than pass silently.
+// mid-way, sends the GET again and skips what was already read. Each resend
+// is one more attempt of the same request, so the GET is sent at most
+// --retries+1 times in all, however its attempts failed. Blobs and
+// manifests are content-addressed and the reader above verifies the
+// digest, so a resumed body that differed would fail there rather than
+// pass silently.
 type resumableBody struct {
-	t       *retryTransport
-	req     *http.Request
-	body    io.ReadCloser
-	size    int64 // Content-Length of the first response, -1 if unknown
-	read    int64
-	resumes int
+	t        *retryTransport
+	req      *http.Request
+	body     io.ReadCloser
+	size     int64 // Content-Length of the first response, -1 if unknown
+	read     int64
+	attempts int // of the GET so far, the first response's included
 }
 
 var _ io.ReadCloser = (*resumableBody)(nil)
@@ -45,14 +47,16 @@ func (b *resumableBody) resume(cause error) error {
 	b.body.Close()
 	b.body = http.NoBody
 	for {
-		if b.resumes >= b.t.policy.retries || b.req.Context().Err() != nil || b.size < 0 {
+		if b.attempts > b.t.policy.retries || b.req.Context().Err() != nil || b.size < 0 {
 			return cause
 		}
-		b.t.logger.Debug("resuming response body", "url", redactURL(b.req), "at", b.read, "after", cause.Error())
-		if err := sleep(b.req.Context(), b.t.policy.delay(b.resumes)); err != nil {
+		wait := b.t.policy.delay(b.attempts - 1)
+		b.t.logger.Debug("resuming response body", "url", redactURL(b.req), "at", b.read, "attempt", b.attempts+1,
+			"of", b.t.policy.retries+1, "after", cause.Error(), "wait", wait)
+		if err := sleep(b.req.Context(), wait); err != nil {
 			return err
 		}
-		b.resumes++
+		b.attempts++
 		body, err := b.reopen()
 		if err == nil {
 			b.body = body
@@ -62,25 +66,21 @@ func (b *resumableBody) resume(cause error) error {
 	}
 }
 
-// reopen sends the GET again and skips the bytes already read.
+// reopen sends the GET once more and skips the bytes already read.
 func (b *resumableBody) reopen() (io.ReadCloser, error) {
-	resp, err := b.t.RoundTrip(b.req.Clone(b.req.Context()))
+	resp, err := wholeRefusal(b.t.inner.RoundTrip(b.req.Clone(b.req.Context())))
 	if err != nil {
-		return nil, err
-	}
-	body := resp.Body
-	if rb, ok := body.(*resumableBody); ok {
-		body = rb.body // this body resumes itself; one level is enough
+		return nil, deadEndpoint(b.req, err)
 	}
 	if resp.StatusCode != http.StatusOK || resp.ContentLength != b.size {
-		body.Close()
+		resp.Body.Close()
 		return nil, fmt.Errorf("resume %s: got %s with %d bytes, want 200 with %d", redactURL(b.req), resp.Status, resp.ContentLength, b.size)
 	}
-	if _, err := io.CopyN(io.Discard, body, b.read); err != nil {
-		body.Close()
+	if _, err := io.CopyN(io.Discard, resp.Body, b.read); err != nil {
+		resp.Body.Close()
 		return nil, err
 	}
-	return body, nil
+	return resp.Body, nil
 }
 
 // Close implements io.Closer.

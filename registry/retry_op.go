@@ -5,24 +5,24 @@ import (
 	"crypto/x509"
 	"errors"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 )
 
-// retryOp runs op until it succeeds, fails in a way a retry cannot fix, or
-// the context ends, and at most p.retries more times per step that fails:
-// each request method counts apart, so an upload that meets a broken PATCH
-// five times and a broken PUT five times is still within --retries 5. That
-// is the bound a request retried in place would have; session requests
-// just cannot be retried in place. Each run starts the operation from
-// scratch: for a blob a fresh HEAD and, if needed, a new upload session,
-// never a resent PATCH or PUT into an old one. When ctx ends, the error
-// is ctx's, so callers can test for context.Canceled.
-func retryOp(ctx context.Context, p retryPolicy, logger *slog.Logger, what string, op func(context.Context) error) error {
-	failures := map[string]int{}
-	for attempt := 0; ; attempt++ {
+// restartBlob runs op, one blob's upload from its HEAD, again in a fresh
+// upload session when it failed in a request inside the old session (the
+// PUT carrying the blob), at most p.retries more times. That is the one
+// retry level such a request has: the transport cannot resend it in place.
+// Every other request was already retried in place by retryTransport, so
+// its failure is final here: with --retries N each request is sent at most
+// N+1 times (issue 9: two levels sent 9 HEADs for --retries 2). When ctx
+// ends, the error is ctx's, so callers can test for context.Canceled.
+func restartBlob(ctx context.Context, p retryPolicy, logger *slog.Logger, what string, op func(context.Context) error) error {
+	for restart := 0; ; restart++ {
 		err := op(ctx)
 		if err == nil {
 			return nil
@@ -30,31 +30,37 @@ func retryOp(ctx context.Context, p retryPolicy, logger *slog.Logger, what strin
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		step := failedStep(err)
-		if failures[step] >= p.retries || permanent(err) {
+		if restart >= p.retries || !inSession(err) || permanent(err) {
 			return err
 		}
-		wait := p.delay(failures[step])
-		failures[step]++
-		logger.Info("retrying", "what", what, "step", step, "retry", failures[step], "of", p.retries, "wait", wait, "after", redactErr(err).Error())
+		wait := p.wait(restart, retryAfterOf(err))
+		logger.Info("restarting upload", "what", what, "restart", restart+1, "of", p.retries, "wait", wait, "after", redactErr(err).Error())
 		if err := sleep(ctx, wait); err != nil {
 			return err
 		}
 	}
 }
 
-// failedStep names the request an error came from by its method, or ""
-// when the error does not say.
-func failedStep(err error) string {
+// inSession reports whether err came from a request inside an upload
+// session (a PATCH or PUT to …/blobs/uploads/…), which no one may resend.
+func inSession(err error) bool {
 	var te *transport.Error
 	if errors.As(err, &te) && te.Request != nil {
-		return te.Request.Method
+		return sessionRequest(te.Request.Method, te.Request.URL.Path)
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		return strings.ToUpper(ue.Op)
+		u, perr := url.Parse(ue.URL)
+		return perr == nil && sessionRequest(strings.ToUpper(ue.Op), u.Path)
 	}
-	return ""
+	return false
+}
+
+// sessionRequest reports whether method and path address an open upload
+// session rather than open one.
+func sessionRequest(method, path string) bool {
+	i := strings.Index(path, "/blobs/uploads/")
+	return i >= 0 && len(path) > i+len("/blobs/uploads/") && (method == http.MethodPut || method == http.MethodPatch)
 }
 
 // permanent reports errors that the same request will meet again: the
@@ -77,6 +83,27 @@ func permanent(err error) bool {
 	}
 	var se *sourceError
 	return errors.As(err, &se) || permanentTransportError(err)
+}
+
+// waitError is a registry's refusal that asked, with Retry-After, to be
+// retried no sooner than after.
+type waitError struct {
+	err   error
+	after time.Duration
+}
+
+var _ error = (*waitError)(nil)
+
+func (e *waitError) Error() string { return e.err.Error() }
+func (e *waitError) Unwrap() error { return e.err }
+
+// retryAfterOf is the Retry-After that err carries, or -1.
+func retryAfterOf(err error) time.Duration {
+	var we *waitError
+	if errors.As(err, &we) {
+		return we.after
+	}
+	return -1
 }
 
 // isContextError reports a cancelled or expired context.

@@ -27,16 +27,26 @@ func (p retryPolicy) delay(attempt int) time.Duration {
 	return d/2 + rand.N(d/2+1)
 }
 
-// wait is the delay before retrying after resp: the backoff, or longer when
-// the registry asked for it with Retry-After, but never beyond longest.
-func (p retryPolicy) wait(attempt int, resp *http.Response) time.Duration {
+// wait is the delay before retry number attempt+1: the backoff, or longer
+// when the registry asked for after (from Retry-After; negative when it
+// did not), but never beyond longest.
+func (p retryPolicy) wait(attempt int, after time.Duration) time.Duration {
 	d := p.delay(attempt)
-	if resp != nil {
-		if ra, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok && ra > d {
-			d = min(ra, p.longest)
-		}
+	if after > d {
+		d = min(after, p.longest)
 	}
 	return d
+}
+
+// retryAfterIn is the Retry-After of resp, or -1 when there is none.
+func retryAfterIn(resp *http.Response) time.Duration {
+	if resp == nil {
+		return -1
+	}
+	if ra, ok := retryAfter(resp.Header.Get("Retry-After"), time.Now()); ok {
+		return ra
+	}
+	return -1
 }
 
 // retryAfter parses a Retry-After header: seconds or an HTTP date.

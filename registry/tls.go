@@ -31,9 +31,13 @@ func rootPool(caFiles []string) (*x509.CertPool, error) {
 // newHTTPTransport is a fresh transport with the client's TLS settings; it
 // shares nothing with http.DefaultTransport, which is never touched.
 func newHTTPTransport(o *clientOptions, tlsConf *tls.Config) *http.Transport {
+	dial := o.dial
+	if dial == nil {
+		dial = (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext
+	}
 	return &http.Transport{
 		Proxy:                 o.proxy,
-		DialContext:           (&net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		DialContext:           dial,
 		ForceAttemptHTTP2:     true,
 		TLSClientConfig:       tlsConf,
 		TLSHandshakeTimeout:   10 * time.Second,
