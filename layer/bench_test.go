@@ -94,7 +94,7 @@ func (f *failAfter) Write(b []byte) (int, error) {
 
 func referenceDigests(t *testing.T, entries []Entry, c Compression, epoch time.Time) (diffID, digest string) {
 	compressed, raw := sha256.New(), sha256.New()
-	comp, err := c.newCompressor(compressed, 0)
+	comp, err := c.newCompressor(compressed, 0, 1)
 	must(t, err)
 	tw := tar.NewWriter(io.MultiWriter(raw, comp))
 	for _, e := range entries {
@@ -223,7 +223,7 @@ func (fx *benchFixture) baseline(b *testing.B, c Compression) {
 	mustB(b, err)
 	defer f.Close()
 	h := sha256.New()
-	comp, err := c.newCompressor(h, 0)
+	comp, err := c.newCompressor(h, 0, 1)
 	mustB(b, err)
 	_, err = io.CopyBuffer(comp, f, fx.buf)
 	mustB(b, err)
