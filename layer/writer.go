@@ -52,8 +52,12 @@ func WithCompression(c Compression, level int) Option {
 }
 
 // WithCompressionJobs sets how many goroutines compress each layer (0 or
-// negative: GOMAXPROCS, the default). It changes speed and memory (about
-// 2 MiB a job) but never the layer's bytes: see [LayerFormatVersion].
+// negative: GOMAXPROCS, the default). It changes speed and memory but never
+// the layer's bytes (see [LayerFormatVersion]). Each job holds 2 blocks of
+// 1 MiB in and up to about 1 MiB out plus its encoder: about 5 MiB of heap
+// for gzip and 7 for zstd (measured); a 2 GiB gzip `lading build` peaked at
+// 47 MiB RSS with 2 jobs and 97 MiB with 8. Writes running at the same time
+// each have their own jobs: callers that run several may lower n.
 func WithCompressionJobs(n int) Option {
 	return func(o *options) error { o.jobs = n; return nil }
 }
@@ -78,7 +82,7 @@ func NewWriter(dir string, opts ...Option) (*Writer, error) {
 // from each source file through the hashes and compressor to disk, and each
 // source is closed before the next opens. Each Write runs the pass as three
 // goroutines joined by bounded pipes (see stream), about 10 MiB of buffers,
-// plus the compressor's workers, about 2 MiB each. On error or cancellation
+// plus the compressor's jobs, 5 to 7 MiB each (WithCompressionJobs). On error or cancellation
 // no file is left behind.
 func (w *Writer) Write(ctx context.Context, entries []Entry) (l *Layer, err error) {
 	tmp, err := os.CreateTemp(w.dir, ".layer-*.tmp")
