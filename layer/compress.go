@@ -85,9 +85,9 @@ func (c Compression) CheckLevel(level int) error {
 // Pin describes the compressor and its pinned settings, for `lading version`.
 func Pin() string {
 	return fmt.Sprintf("klauspost/compress gzip level %d, zstd level %d; layer format %d: "+
-		"independent %d KiB blocks (gzip: 32 KiB dictionary carried over), "+
+		"independent %d MiB blocks (gzip: 32 KiB dictionary carried over), "+
 		"output does not depend on the number of workers",
-		DefaultGzipLevel, DefaultZstdLevel, LayerFormatVersion, compressBlockSize>>10)
+		DefaultGzipLevel, DefaultZstdLevel, LayerFormatVersion, compressBlockSize>>20)
 }
 
 // newCompressor wraps w in c's compressor at level (0 = default), run on
