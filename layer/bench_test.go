@@ -11,20 +11,27 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
 )
 
 // The benchmarks pack one generated tree of 256 MiB of mixed content (half
 // random, half word-like text; a few big files, a few dozen medium ones and
 // thousands of small ones of varying sizes), so compressors see both
 // incompressible and compressible input, and tar framing is a realistic
-// share of the work. Issue 3 asks the writer to reach at least 90% of the
-// throughput of the baseline: the same pinned compressor plus one sha256
-// over the same tar bytes, with no tar framing, no diffID hash and no file to
-// write. Performance is measured here, never asserted: see
-// docs/performance.md and `just bench`.
+// share of the work. Issue 3 asked the writer to reach at least 90% of the
+// throughput of the baseline: one single-threaded klauspost gzip (level 6)
+// or zstd (level 3) stream plus one sha256 over the same tar bytes, with no
+// tar framing, no diffID hash and no file to write; that is what the
+// compressor was before issue 10 and what ggcr-based tools run. Issue 10
+// asks for well over 100% on two cores, from compressing on every core
+// (BenchmarkCompressionJobs). Performance is measured here, never asserted:
+// see docs/performance.md and `just bench`.
 
 // treeLayout lists groups of count files of about size bytes each; sizes
 // under 1 MiB vary from 512 B to twice size.
@@ -94,7 +101,7 @@ func (f *failAfter) Write(b []byte) (int, error) {
 
 func referenceDigests(t *testing.T, entries []Entry, c Compression, epoch time.Time) (diffID, digest string) {
 	compressed, raw := sha256.New(), sha256.New()
-	comp, err := c.newCompressor(compressed, 0)
+	comp, err := c.newCompressor(compressed, 0, 1)
 	must(t, err)
 	tw := tar.NewWriter(io.MultiWriter(raw, comp))
 	for _, e := range entries {
@@ -139,10 +146,37 @@ func BenchmarkBaseline(b *testing.B) {
 	}
 }
 
+// BenchmarkCompressionJobs measures what compressing on every core buys:
+// each iteration runs Writer.Write with 1 compression job, Writer.Write
+// with the default (GOMAXPROCS) and the baseline, one after the other so
+// that all three see the same machine load, and reports each one's tar
+// bytes per second and the default's speed-up over 1 job and over the
+// baseline. ns/op is the three runs' time.
+func BenchmarkCompressionJobs(b *testing.B) {
+	fx := newBenchFixture(b)
+	for _, c := range []Compression{Gzip, Zstd} {
+		b.Run(string(c), func(b *testing.B) {
+			var one, all, base time.Duration
+			for b.Loop() {
+				one += timed(func() { fx.write(b, c, WithCompressionJobs(1)) })
+				all += timed(func() { fx.write(b, c) })
+				base += timed(func() { fx.baseline(b, c) })
+			}
+			oneMBs, allMBs, baseMBs := fx.mbps(one, b.N), fx.mbps(all, b.N), fx.mbps(base, b.N)
+			b.ReportMetric(oneMBs, "jobs=1-MB/s")
+			b.ReportMetric(allMBs, fmt.Sprintf("jobs=%d-MB/s", runtime.GOMAXPROCS(0)))
+			b.ReportMetric(baseMBs, "baseline-MB/s")
+			b.ReportMetric(allMBs/oneMBs, "x-of-1-job")
+			b.ReportMetric(allMBs/baseMBs, "x-of-baseline")
+		})
+	}
+}
+
 // BenchmarkWriterVsBaseline alternates one writer run and one baseline run
 // per iteration, so both see the same machine load, and reports both
 // throughputs and the writer's share of the baseline in percent. This is the
-// figure issue 3 asks for (at least 90 for gzip); ns/op is the pair's time.
+// figure issue 3 asked for (at least 90 for gzip) and issue 10 raises (well
+// over 100 on two cores); ns/op is the pair's time.
 func BenchmarkWriterVsBaseline(b *testing.B) {
 	fx := newBenchFixture(b)
 	for _, c := range benchCompressions {
@@ -193,9 +227,9 @@ func newBenchFixture(b *testing.B) *benchFixture {
 	return fx
 }
 
-func (fx *benchFixture) writeLayer(b *testing.B, c Compression) *Layer {
+func (fx *benchFixture) writeLayer(b *testing.B, c Compression, opts ...Option) *Layer {
 	b.Helper()
-	w, err := NewWriter(fx.outDir, WithCompression(c, 0))
+	w, err := NewWriter(fx.outDir, append([]Option{WithCompression(c, 0)}, opts...)...)
 	mustB(b, err)
 	l, err := w.Write(context.Background(), fx.entries)
 	mustB(b, err)
@@ -206,8 +240,8 @@ func (fx *benchFixture) writeLayer(b *testing.B, c Compression) *Layer {
 // neither is the sync after it: on a file system mounted with discard (as
 // the project's machines are) freeing a big file's blocks costs disk time at
 // the next commit, which would otherwise land in the next run's fsync.
-func (fx *benchFixture) write(b *testing.B, c Compression) {
-	l := fx.writeLayer(b, c)
+func (fx *benchFixture) write(b *testing.B, c Compression, opts ...Option) {
+	l := fx.writeLayer(b, c, opts...)
 	b.StopTimer()
 	if l.Path() != fx.tarPath {
 		mustB(b, os.Remove(l.Path()))
@@ -216,19 +250,33 @@ func (fx *benchFixture) write(b *testing.B, c Compression) {
 	b.StartTimer()
 }
 
-// baseline compresses the tar stream with c's pinned settings and hashes the
-// compressed bytes, the least work that yields a layer blob and its digest.
+// baseline compresses the tar stream with c as one single-threaded stream
+// (streamCompressor) and hashes the compressed bytes, the least work that
+// yields a layer blob and its digest on one core.
 func (fx *benchFixture) baseline(b *testing.B, c Compression) {
 	f, err := os.Open(fx.tarPath)
 	mustB(b, err)
 	defer f.Close()
 	h := sha256.New()
-	comp, err := c.newCompressor(h, 0)
+	comp, err := streamCompressor(h, c)
 	mustB(b, err)
 	_, err = io.CopyBuffer(comp, f, fx.buf)
 	mustB(b, err)
 	mustB(b, comp.Close())
 	h.Sum(nil)
+}
+
+// streamCompressor is c at its pinned level as one klauspost stream on one
+// goroutine: lading's compressor before issue 10, and the baseline's.
+func streamCompressor(w io.Writer, c Compression) (io.WriteCloser, error) {
+	switch c {
+	case Gzip:
+		return gzip.NewWriterLevel(w, DefaultGzipLevel)
+	case Zstd:
+		return zstd.NewWriter(w, zstd.WithEncoderLevel(zstd.EncoderLevelFromZstd(DefaultZstdLevel)),
+			zstd.WithEncoderConcurrency(1))
+	}
+	return nopWriteCloser{w}, nil
 }
 
 func (fx *benchFixture) mbps(d time.Duration, n int) float64 {

@@ -1,6 +1,7 @@
 package layer
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 
@@ -19,20 +20,29 @@ const (
 	None Compression = "none"
 )
 
+// LayerFormatVersion numbers the bytes lading writes for a given layer.
+// Bump it when any byte of a layer lading writes would change for the same
+// entries, epoch, compression and level: tar headers, compressor, level,
+// block size, framing or a dependency that changes them. Caches keyed on a
+// layer's inputs include it, so they miss instead of serving old bytes.
+// Version 2: gzip and zstd are compressed in independent 1 MiB blocks on
+// several workers (issue 10); version 1 was one single-threaded stream.
+const LayerFormatVersion = 2
+
 // Pinned compressor settings. Every value that changes output bytes is fixed
 // here, because a layer digest is a function of them: changing one changes
 // every image lading builds. TestGoldenDigests fails when a dependency bump
-// changes the bytes they produce.
+// changes the bytes they produce. The number of workers is deliberately not
+// among them: blocks are cut every compressBlockSize bytes of input and each
+// block's bytes depend only on its input and the fixed dictionary before it
+// (gzipblock.go, zstdblock.go), so 1 worker and 64 write the same layer,
+// which TestCompressionJobsSameBytes checks.
 const (
 	// DefaultGzipLevel is gzip level 6, zlib's long-standing default and the
 	// level docker and ggcr use, so sizes are what users expect.
 	DefaultGzipLevel = 6
 	// DefaultZstdLevel is zstd level 3, zstd's own default.
 	DefaultZstdLevel = 3
-	// zstdConcurrency is 1: one encoder goroutine. klauspost's encoder is
-	// deterministic per settings, but pinning it removes GOMAXPROCS from the
-	// list of things a digest could depend on.
-	zstdConcurrency = 1
 )
 
 // ParseCompression returns the Compression named s ("" means gzip).
@@ -74,31 +84,25 @@ func (c Compression) CheckLevel(level int) error {
 
 // Pin describes the compressor and its pinned settings, for `lading version`.
 func Pin() string {
-	return fmt.Sprintf("klauspost/compress gzip level %d, zstd level %d (encoder concurrency %d)",
-		DefaultGzipLevel, DefaultZstdLevel, zstdConcurrency)
+	return fmt.Sprintf("klauspost/compress gzip level %d, zstd level %d; layer format %d: "+
+		"independent %d MiB blocks (gzip: 32 KiB dictionary carried over), "+
+		"output does not depend on the number of workers",
+		DefaultGzipLevel, DefaultZstdLevel, LayerFormatVersion, compressBlockSize>>20)
 }
 
-// newCompressor wraps w in c's compressor at level (0 = default).
-func (c Compression) newCompressor(w io.Writer, level int) (io.WriteCloser, error) {
+// newCompressor wraps w in c's compressor at level (0 = default), run on
+// jobs workers (at least 1). Close does not close w.
+func (c Compression) newCompressor(w io.Writer, level, jobs int) (io.WriteCloser, error) {
 	if err := c.CheckLevel(level); err != nil {
 		return nil, err
 	}
 	switch c {
 	case Zstd:
-		if level == 0 {
-			level = DefaultZstdLevel
-		}
-		return zstd.NewWriter(w,
-			zstd.WithEncoderLevel(zstd.EncoderLevelFromZstd(level)),
-			zstd.WithEncoderConcurrency(zstdConcurrency))
+		return newParallelWriter(w, &zstdBlocks{level: cmp.Or(level, DefaultZstdLevel)}, jobs), nil
 	case None:
 		return nopWriteCloser{w}, nil
 	}
-	if level == 0 {
-		level = DefaultGzipLevel
-	}
-	// The gzip header carries no name and a zero mtime: nothing of the host.
-	return gzip.NewWriterLevel(w, level)
+	return newParallelWriter(w, &gzipBlocks{level: cmp.Or(level, DefaultGzipLevel)}, jobs), nil
 }
 
 // newDecompressor reads c-compressed data from r.

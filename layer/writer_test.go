@@ -57,7 +57,7 @@ func TestGoldenDigests(t *testing.T) {
 		c      Compression
 		digest string
 	}{
-		{Gzip, "sha256:af8f60182f9d7e70598b553059bf834d97a347bb9671d2ad218e5b5b9f70df42"},
+		{Gzip, "sha256:14b51a643758a3f14d7a9ef81b19366f31165ed060088b809f63365bf3924ebb"},
 		{Zstd, "sha256:5bf0be4ccd92b18e3bd7bb354903143cdfd39055ddbbce064b8bdc32199964de"},
 		{None, diffID},
 	} {
