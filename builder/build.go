@@ -9,7 +9,6 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"golang.org/x/sync/errgroup"
 
-	"github.com/lading-dev/lading/layer"
 	"github.com/lading-dev/lading/manifest"
 )
 
@@ -49,7 +48,11 @@ func Build(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	return writeAll(ctx, req, b, art, images)
+	res, err := writeAll(ctx, req, b, art, images)
+	if res != nil {
+		res.LayersPacked = bd.memo.written.Load() + bd.staticMemo.written.Load()
+	}
+	return res, err
 }
 
 // targetPlatforms returns the platforms to build, in the order asked;
@@ -66,7 +69,7 @@ func (r *Request) targetPlatforms(b base) ([]v1.Platform, error) {
 type platformImage struct {
 	platform v1.Platform
 	image    v1.Image
-	layers   []*layer.Layer
+	layers   []builtLayer
 }
 
 // platforms builds every platform, at most req.Jobs at once, into slots

@@ -11,11 +11,14 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/lading-dev/lading/layer"
 	"github.com/lading-dev/lading/layer/atomicfile"
+	"github.com/lading-dev/lading/layer/cache"
 	"github.com/lading-dev/lading/registry/oci"
 )
 
@@ -94,27 +97,69 @@ func (c *treeCache) store(d v1.Hash, t *layer.Tree) {
 	}
 }
 
-// layerMemo writes each distinct planned entry list once per build: a
-// files layer that plans the same on every platform is packed once.
+// layerMemo writes each distinct planned entry list once per build (a
+// files layer that plans the same on every platform is packed once) and,
+// with a layer cache, not at all when the cache holds it: the cache key
+// (layer.Writer.Key) names the layer's bytes before they are made.
 type layerMemo struct {
 	w      *layer.Writer
+	cache  *cache.Cache // nil: no layer cache
+	logger *slog.Logger
 	err    error
-	layers onceMap[string, *layer.Layer]
+	layers onceMap[string, memoLayer]
+	// written counts the layers tarred and compressed by this build.
+	written atomic.Int64
 }
 
-func newLayerMemo(req Request) *layerMemo {
-	w, err := layer.NewWriter(req.WorkDir, layer.WithEpoch(req.Epoch), layer.WithCompression(req.Compression, req.Level))
-	return &layerMemo{w: w, err: err}
+// memoLayer is a layer and whether the cache supplied it.
+type memoLayer struct {
+	layer  *layer.Layer
+	cached bool
 }
 
-// write returns the layer for planned, writing it on first use.
-func (m *layerMemo) write(ctx context.Context, planned []layer.Entry) (*layer.Layer, error) {
-	if m.err != nil {
-		return nil, m.err
+func newLayerMemo(req Request, epoch time.Time) *layerMemo {
+	dir := req.WorkDir
+	if req.LayerCache != nil {
+		dir = req.LayerCache.BlobDir()
 	}
-	return m.layers.do(entriesKey(planned), func() (*layer.Layer, error) {
-		return m.w.Write(ctx, planned)
+	w, err := layer.NewWriter(dir, layer.WithEpoch(epoch), layer.WithCompression(req.Compression, req.Level))
+	return &layerMemo{w: w, cache: req.LayerCache, logger: req.Logger, err: err}
+}
+
+// write returns the layer for planned, from the cache or written on first
+// use, and whether it came from the cache.
+func (m *layerMemo) write(ctx context.Context, planned []layer.Entry) (memoLayer, error) {
+	if m.err != nil {
+		return memoLayer{}, m.err
+	}
+	if m.cache == nil {
+		return m.layers.do(entriesKey(planned), func() (memoLayer, error) { return m.pack(ctx, planned) })
+	}
+	key, err := m.w.Key(planned, m.cache.Sums())
+	if err != nil {
+		return memoLayer{}, err
+	}
+	return m.layers.do(key, func() (memoLayer, error) {
+		if l, ok := m.cache.Get(key); ok {
+			return memoLayer{layer: l, cached: true}, nil
+		}
+		ml, err := m.pack(ctx, planned)
+		if err == nil {
+			if err := m.cache.Put(key, ml.layer); err != nil {
+				m.logger.Warn("could not cache a layer", "err", err)
+			}
+		}
+		return ml, err
 	})
+}
+
+// pack tars and compresses planned.
+func (m *layerMemo) pack(ctx context.Context, planned []layer.Entry) (memoLayer, error) {
+	l, err := m.w.Write(ctx, planned)
+	if err == nil {
+		m.written.Add(1)
+	}
+	return memoLayer{layer: l}, err
 }
 
 // onceMap computes each key's value once; concurrent callers of the same
@@ -145,8 +190,9 @@ func (o *onceMap[K, V]) do(k K, fn func() (V, error)) (V, error) {
 	return c.v, c.err
 }
 
-// entriesKey identifies a planned entry list by everything that reaches
-// the layer's bytes.
+// entriesKey identifies a planned entry list within one build, when there
+// is no layer cache: host files by path (they do not change during a build,
+// and the writer checks that), so nothing is read to compute it.
 func entriesKey(entries []layer.Entry) string {
 	h := sha256.New()
 	for _, e := range entries {

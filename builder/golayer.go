@@ -2,6 +2,8 @@ package builder
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"path"
 	"path/filepath"
@@ -33,6 +35,17 @@ func (l *GoLayer) make(ctx context.Context, p v1.Platform, dir string, env HostE
 	return out, BuildGo(ctx, *l, p, out, GoEnv{HostEnv: env})
 }
 
+// outputKey names the directory a layer cache keeps l's binary for p in:
+// everything go build is told, so a different package, flag or platform
+// never finds another's binary (go build itself decides whether the one
+// there is up to date).
+func (l *GoLayer) outputKey(p v1.Platform) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "go\x00%q\x00%q\x00%q\x00%q\x00%q\x00%q\x00%q\x00%s",
+		l.Package, l.Dir, l.Dest, l.Ldflags, l.Tags, l.Flags, EnvList(l.Env), p.String())
+	return hex.EncodeToString(h.Sum(nil))
+}
+
 // describe is the layer's history line: its name, its package (unless a
 // host path) and its dest.
 func (l *GoLayer) describe(name string) string {
@@ -61,10 +74,13 @@ type GoEnv struct {
 //
 //	-trimpath          no host paths (module paths and versions instead)
 //	-buildvcs=false    no VCS stamp: two clones, or a tarball, differ there
-//	-ldflags=… -buildid=   the user's ldflags, then an empty build ID
+//	-ldflags=…         the user's ldflags
 //
 // plus GOOS/GOARCH and GOAMD64/GOARM/GOARM64 from p, and CGO_ENABLED=0
-// unless l.Env sets it. A compile error returns a *CommandError holding the
+// unless l.Env sets it. The build ID is Go's own, derived from the content
+// of the inputs, so it is the same on any machine too; and since it is kept,
+// go build sees that an existing outFile is up to date and neither compiles
+// nor links again (issue 10: an empty -buildid= made every build relink). A compile error returns a *CommandError holding the
 // compiler's output, wrapped with the package and the platform.
 func BuildGo(ctx context.Context, l GoLayer, p v1.Platform, outFile string, env GoEnv) error {
 	fail := func(err error) error {
@@ -97,7 +113,7 @@ func BuildGo(ctx context.Context, l GoLayer, p v1.Platform, outFile string, env 
 
 // goBuildArgs returns go build's arguments for l, writing to out.
 func goBuildArgs(l GoLayer, out string) ([]string, error) {
-	ldflags, err := quoteFlags(append(l.Ldflags[:len(l.Ldflags):len(l.Ldflags)], "-buildid="))
+	ldflags, err := quoteFlags(l.Ldflags)
 	if err != nil {
 		return nil, fmt.Errorf("ldflags: %w", err)
 	}

@@ -163,7 +163,7 @@ func TestGoBuildArgs(t *testing.T) {
 	got, err := goBuildArgs(l, "/out/server")
 	noErr(t, err)
 	want := []string{"build", "-o", "/out/server", "-trimpath", "-buildvcs=false",
-		`-ldflags=-s -X 'main.msg=hello world' -X "main.q=it's" -buildid=`, "-tags=netgo,osusergo", "-mod=readonly", "./cmd/server"}
+		`-ldflags=-s -X 'main.msg=hello world' -X "main.q=it's"`, "-tags=netgo,osusergo", "-mod=readonly", "./cmd/server"}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("goBuildArgs =\n%q\nwant\n%q", got, want)
 	}

@@ -3,7 +3,10 @@ package builder
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
+	"path/filepath"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"golang.org/x/sync/errgroup"
@@ -20,10 +23,13 @@ type build struct {
 	static v1.Image
 	trees  *treeCache
 	memo   *layerMemo
+	// staticMemo writes the static base's layer, at the static epoch.
+	staticMemo *layerMemo
 }
 
 func newBuild(req Request, b base) *build {
-	return &build{req: req, base: b, trees: newTreeCache(req.Cache, req.Logger), memo: newLayerMemo(req)}
+	return &build{req: req, base: b, trees: newTreeCache(req.Cache, req.Logger),
+		memo: newLayerMemo(req, req.Epoch), staticMemo: newLayerMemo(req, staticEpoch)}
 }
 
 // prepareBase writes the static base layer once, when the base is static.
@@ -31,7 +37,7 @@ func (r *build) prepareBase(ctx context.Context) error {
 	if r.base.name != BaseStatic {
 		return nil
 	}
-	img, err := staticBase(ctx, r.req.WorkDir, r.req.Compression, r.req.Level)
+	img, err := staticBase(ctx, r.staticMemo)
 	r.static = img
 	return err
 }
@@ -46,9 +52,11 @@ func (r *build) baseImage(p v1.Platform) (v1.Image, error) {
 
 // builtLayer is one of lading's layers for one platform.
 type builtLayer struct {
+	name      string
 	entries   []layer.Entry
 	layer     *layer.Layer
 	createdBy string
+	cached    bool // the layer cache supplied it: nothing was packed
 }
 
 // platform builds p's layers (in parallel), checks and assembles its image.
@@ -94,11 +102,13 @@ func (r *build) layer(ctx context.Context, l Layer, p v1.Platform, beneath *laye
 	if err != nil {
 		return builtLayer{}, fmt.Errorf("layer %s (%s): %w", l.Name, p, err)
 	}
+	start := time.Now()
 	written, err := r.memo.write(ctx, planned)
 	if err != nil {
 		return builtLayer{}, fmt.Errorf("layer %s (%s): %w", l.Name, p, err)
 	}
-	return builtLayer{entries: planned, layer: written, createdBy: createdBy(l)}, nil
+	logLayer(r.req.Logger, l.Name, p, written, time.Since(start))
+	return builtLayer{name: l.Name, entries: planned, layer: written.layer, createdBy: createdBy(l), cached: written.cached}, nil
 }
 
 // entries makes and collects a layer's files for p.
@@ -125,10 +135,17 @@ func (r *build) entries(ctx context.Context, l Layer, p v1.Platform) ([]layer.En
 	return all, nil
 }
 
-// make runs a go or run layer's program for p in a fresh directory and
-// returns where its output lies and where it goes in the image.
+// make runs a go or run layer's program for p and returns where its
+// output lies and where it goes in the image. With a layer cache, a go
+// layer builds into a directory of the cache kept for it, so go build finds
+// its last binary up to date, and a run layer with inputs is skipped when
+// they are unchanged (runWithInputs).
 func (r *build) make(ctx context.Context, l Layer, p v1.Platform) (Files, error) {
-	dir, err := os.MkdirTemp(r.req.WorkDir, "layer-*")
+	if l.Run != nil && len(l.Run.Inputs) > 0 && r.req.LayerCache != nil {
+		src, err := r.runWithInputs(ctx, l, p)
+		return Files{Src: src, Dest: l.Run.Dest}, err
+	}
+	dir, err := r.outputDir(l, p)
 	if err != nil {
 		return Files{}, fmt.Errorf("create output directory: %w", err)
 	}
@@ -140,19 +157,41 @@ func (r *build) make(ctx context.Context, l Layer, p v1.Platform) (Files, error)
 	return Files{Src: src, Dest: l.Run.Dest}, err
 }
 
+// outputDir is where a go or run layer's program writes for p: the cache's
+// directory for a go layer's binary, else a fresh one in the work dir.
+func (r *build) outputDir(l Layer, p v1.Platform) (string, error) {
+	if l.Go == nil || r.req.LayerCache == nil {
+		return os.MkdirTemp(r.req.WorkDir, "layer-*")
+	}
+	dir := filepath.Join(r.req.LayerCache.Dir(), "go", l.Go.outputKey(p))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", err
+	}
+	now := time.Now()
+	return dir, os.Chtimes(dir, now, now) // last use, for lading cache prune
+}
+
+// logLayer says on stderr how one layer was had: from the cache, or
+// packed, with its size and time.
+func logLayer(logger *slog.Logger, name string, p v1.Platform, ml memoLayer, took time.Duration) {
+	if ml.cached {
+		logger.Info("layer cached", "layer", name, "platform", p.String())
+		return
+	}
+	logger.Info("layer packed", "layer", name, "platform", p.String(), "size", ml.layer.Info().Size,
+		"seconds", fmt.Sprintf("%.2f", took.Seconds()))
+}
+
 // assemblePlatform builds p's image from its layers and runs the built-in
 // image checks on the final file tree.
-
 func (r *build) assemblePlatform(p v1.Platform, baseImg v1.Image, beneath *layer.Tree, built []builtLayer) (platformImage, error) {
 	final := beneath.Clone()
 	var placed []layer.Entry
 	mls := make([]manifest.Layer, len(built))
-	written := make([]*layer.Layer, len(built))
 	for i, b := range built {
 		final.Apply(b.entries)
 		placed = append(placed, b.entries...)
 		mls[i] = manifest.Layer{Layer: b.layer, CreatedBy: b.createdBy}
-		written[i] = b.layer
 	}
 	anns, err := r.platformAnnotations(baseImg)
 	if err != nil {
@@ -174,7 +213,7 @@ func (r *build) assemblePlatform(p v1.Platform, baseImg v1.Image, beneath *layer
 	if err := checks.run(); err != nil {
 		return platformImage{}, err
 	}
-	return platformImage{platform: p, image: img, layers: written}, nil
+	return platformImage{platform: p, image: img, layers: built}, nil
 }
 
 // platformAnnotations are one platform image's annotations: base.digest

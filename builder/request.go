@@ -13,6 +13,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/lading-dev/lading/layer"
+	"github.com/lading-dev/lading/layer/cache"
 	"github.com/lading-dev/lading/manifest"
 	"github.com/lading-dev/lading/registry/oci"
 )
@@ -81,6 +82,9 @@ type Request struct {
 	Lock *Lock
 	// Cache keeps digest-pinned registry bases; nil caches nothing.
 	Cache *oci.Cache
+	// LayerCache keeps finished layers by cache key, and go and run
+	// outputs, across builds; nil caches nothing (every layer is packed).
+	LayerCache *cache.Cache
 	// Push pushes the image or index to every tag with Pusher, after the
 	// local outputs are written.
 	Push   bool

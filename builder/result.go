@@ -23,6 +23,9 @@ type Result struct {
 	Outputs   []Written      `json:"outputs"`
 	// Pushed lists every reference and manifest pushed, with --push.
 	Pushed *registry.PushResult `json:"pushed,omitempty"`
+	// LayersPacked counts the layers this build tarred and compressed;
+	// 0 when every layer came from the layer cache.
+	LayersPacked int64 `json:"layersPacked"`
 }
 
 // BaseInfo names the base used and its digest.
@@ -33,17 +36,24 @@ type BaseInfo struct {
 
 // ManifestInfo describes one platform's image.
 type ManifestInfo struct {
-	Platform string      `json:"platform"`
-	Digest   v1.Hash     `json:"digest"`
-	Layers   []LayerInfo `json:"layers"`
+	Platform string  `json:"platform"`
+	Digest   v1.Hash `json:"digest"`
+	// Config is the config's digest: the image ID docker and podman show.
+	Config v1.Hash     `json:"config"`
+	Layers []LayerInfo `json:"layers"`
 }
 
-// LayerInfo describes one layer of an image.
+// LayerInfo describes one layer of an image: the base's first, then
+// lading's, which carry their name from the spec (or "add" for --add).
 type LayerInfo struct {
+	Name      string          `json:"name,omitempty"`
 	Digest    v1.Hash         `json:"digest"`
 	DiffID    v1.Hash         `json:"diffID"`
 	Size      int64           `json:"size"`
 	MediaType types.MediaType `json:"mediaType"`
+	// Cached is true for a layer of lading's that the layer cache
+	// supplied, so nothing was tarred or compressed for it.
+	Cached bool `json:"cached"`
 }
 
 // Written is one output that was written.
@@ -96,9 +106,17 @@ func describeImage(pi platformImage) (ManifestInfo, error) {
 	if err != nil {
 		return ManifestInfo{}, fmt.Errorf("read config: %w", err)
 	}
-	mi := ManifestInfo{Platform: pi.platform.String(), Digest: d, Layers: []LayerInfo{}}
+	if len(cf.RootFS.DiffIDs) != len(m.Layers) {
+		return ManifestInfo{}, fmt.Errorf("image for %s: config lists %d diff_ids for %d layers", pi.platform, len(cf.RootFS.DiffIDs), len(m.Layers))
+	}
+	mi := ManifestInfo{Platform: pi.platform.String(), Digest: d, Config: m.Config.Digest, Layers: []LayerInfo{}}
+	first := len(m.Layers) - len(pi.layers) // lading's layers come last
 	for i, l := range m.Layers {
-		mi.Layers = append(mi.Layers, LayerInfo{Digest: l.Digest, DiffID: cf.RootFS.DiffIDs[i], Size: l.Size, MediaType: l.MediaType})
+		li := LayerInfo{Digest: l.Digest, DiffID: cf.RootFS.DiffIDs[i], Size: l.Size, MediaType: l.MediaType}
+		if i >= first {
+			li.Name, li.Cached = pi.layers[i-first].name, pi.layers[i-first].cached
+		}
+		mi.Layers = append(mi.Layers, li)
 	}
 	return mi, nil
 }

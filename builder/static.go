@@ -78,21 +78,17 @@ var staticEpoch = time.Unix(0, 0)
 
 // staticBase writes the static base layer with w's compression and returns
 // the base image (platform set later by manifest.Build).
-func staticBase(ctx context.Context, workDir string, c layer.Compression, level int) (v1.Image, error) {
+func staticBase(ctx context.Context, memo *layerMemo) (v1.Image, error) {
 	entries, err := layer.Plan(staticEntries())
 	if err != nil {
 		return nil, fmt.Errorf("plan static base: %w", err)
 	}
-	w, err := layer.NewWriter(workDir, layer.WithEpoch(staticEpoch), layer.WithCompression(c, level))
-	if err != nil {
-		return nil, err
-	}
-	l, err := w.Write(ctx, entries)
+	l, err := memo.write(ctx, entries)
 	if err != nil {
 		return nil, fmt.Errorf("write static base: %w", err)
 	}
 	return manifest.Build(manifest.Image{
-		Layers: []manifest.Layer{{Layer: l, CreatedBy: "lading static base (distroless static:nonroot equivalent)"}},
+		Layers: []manifest.Layer{{Layer: l.layer, CreatedBy: "lading static base (distroless static:nonroot equivalent)"}},
 		Epoch:  staticEpoch,
 		Config: staticConfig,
 	})

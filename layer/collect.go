@@ -130,7 +130,7 @@ func (c *collector) entry(p, rel string, info fs.FileInfo) (Entry, error) {
 			e.Mode = c.opts.Mode
 			e.KeepSpecial = c.opts.Mode&specialMask != 0
 		}
-		e.inode = inodeOf(info)
+		e.inode, e.stamp = inodeOf(info), stampOf(info)
 	case m.IsDir():
 		e.Kind = Dir
 	case m&fs.ModeSymlink != 0:

@@ -61,6 +61,9 @@ type Entry struct {
 	// inode identifies a host file so that hardlinks can be found by Plan;
 	// zero when unknown.
 	inode fileID
+	// stamp is the host file's stat when it was listed, which Sums keys
+	// content digests by; zero for entries not read from the host.
+	stamp stamp
 }
 
 // fileID identifies a file on the host: device and inode number.

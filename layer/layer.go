@@ -23,6 +23,29 @@ type Layer struct {
 
 var _ v1.Layer = (*Layer)(nil)
 
+// Info is what is known of a finished layer without reading it: what a
+// cache stores beside the blob.
+type Info struct {
+	Digest           v1.Hash     `json:"digest"`
+	DiffID           v1.Hash     `json:"diffID"`
+	Size             int64       `json:"size"`
+	UncompressedSize int64       `json:"uncompressedSize"`
+	Compression      Compression `json:"compression"`
+}
+
+// Info returns l's digests, sizes and compression.
+func (l *Layer) Info() Info {
+	return Info{Digest: l.digest, DiffID: l.diffID, Size: l.size, UncompressedSize: l.uncompressedSize, Compression: l.compression}
+}
+
+// FromFile returns the layer whose blob is the file at path, described by
+// info. Nothing is read: the caller vouches for info (a cache verifies the
+// blob against it before handing it out).
+func FromFile(path string, info Info) *Layer {
+	return &Layer{path: path, digest: info.Digest, diffID: info.DiffID, size: info.Size,
+		uncompressedSize: info.UncompressedSize, compression: info.Compression}
+}
+
 // Path returns the layer file's location.
 func (l *Layer) Path() string { return l.path }
 

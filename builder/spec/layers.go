@@ -91,9 +91,10 @@ func (d *specDecoder) goLayer(n *yaml.Node, path string) *builder.GoLayer {
 
 // runLayer decodes a `run` layer; dir defaults to the spec's directory.
 func (d *specDecoder) runLayer(n *yaml.Node, path string) *builder.RunLayer {
-	r := &builder.RunLayer{Dir: d.dir}
+	r := &builder.RunLayer{Dir: d.dir, InputsDir: d.dir}
 	seen := d.fields(n, path, map[string]field{
 		"command": func(v *yaml.Node, k string) { r.Command = d.argv(v, k) },
+		"inputs":  func(v *yaml.Node, k string) { r.Inputs = d.strList(v, k) },
 		"env":     func(v *yaml.Node, k string) { r.Env = d.envMap(v, k) },
 		"dir":     func(v *yaml.Node, k string) { r.Dir = d.hostPath(v, k) },
 		"dest":    func(v *yaml.Node, k string) { r.Dest = d.absPath(v, k) },

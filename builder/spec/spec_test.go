@@ -48,6 +48,7 @@ func TestSpecLoadFull(t *testing.T) {
 			{Name: "generated", Line: 27, Run: &builder.RunLayer{
 				Command: []string{"sh", "-c", `echo built-for-$TARGETPLATFORM > "$OUT/build-info.txt"`},
 				Env:     map[string]string{"LC_ALL": "C"}, Dir: svc, Dest: "/srv/generated",
+				Inputs: []string{"full.yaml"}, InputsDir: dir,
 			}},
 		},
 		Config: Config{
@@ -59,7 +60,7 @@ func TestSpecLoadFull(t *testing.T) {
 		Annotations: map[string]string{"org.opencontainers.image.title": "lading-example-service", "org.opencontainers.image.version": "1.2.3"},
 		Tags:        []string{"registry.example/web/server:1.2.3", "registry.example/web/server:latest"},
 		Checks: []builder.CheckCommand{{
-			Command: []string{"go", "vet", "./cmd/server"}, Env: map[string]string{"GOFLAGS": "-mod=readonly"}, Dir: svc, Line: 53,
+			Command: []string{"go", "vet", "./cmd/server"}, Env: map[string]string{"GOFLAGS": "-mod=readonly"}, Dir: svc, Line: 54,
 		}},
 	}
 	if !reflect.DeepEqual(got, want) {

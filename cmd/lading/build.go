@@ -33,6 +33,7 @@ type buildFlags struct {
 	push                            bool
 	remote                          remoteFlags
 	specFile, cacheDir              string
+	noCache                         bool
 	quiet                           bool
 }
 
@@ -79,6 +80,12 @@ func runBuild(ctx context.Context, args []string, e env, stdout, stderr io.Write
 			return usagef("--push needs a reference to push to: name one with -t/--tag or the spec's tags")
 		}
 		req.Pusher, req.Push = client, true
+	}
+	if req.LayerCache, err = f.layerCache(e, logger); err != nil {
+		return err
+	}
+	if req.LayerCache != nil {
+		defer req.LayerCache.Close()
 	}
 	work, err := os.MkdirTemp("", "lading-build-*")
 	if err != nil {

@@ -76,6 +76,8 @@ func run(ctx context.Context, args []string, e env, stdout, stderr io.Writer) in
 		err = runLock(ctx, args[1:], e, stdout, stderr)
 	case "login":
 		err = runLogin(ctx, args[1:], e, os.Stdin, stdout, stderr)
+	case "cache":
+		err = runCache(args[1:], e, stdout)
 	case "version":
 		err = runVersion(stdout)
 	case "help", "-h", "--help":
@@ -114,6 +116,7 @@ Usage:
   lading push SRC REF...   push an OCI layout or archive to registries
   lading login REGISTRY    store registry credentials (-u USER --password-stdin)
   lading lock              pin the spec's registry base to digests in lading.lock
+  lading cache info|prune  show or trim the layer cache
   lading version           print the version, Go version and compressor pin
 `
 

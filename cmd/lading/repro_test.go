@@ -83,7 +83,8 @@ func reproBuild(t *testing.T, r reproRun, epochFlag bool) reproResult {
 		base = ""
 	}
 	o := newE2EOutputs(filepath.Join(base, "out"))
-	env := childEnv("GOMAXPROCS="+r.gomaxprocs, "TMPDIR="+tmp)
+	// Each build has its own cache: the two must not share work.
+	env := childEnv("GOMAXPROCS="+r.gomaxprocs, "TMPDIR="+tmp, "LADING_CACHE_DIR="+filepath.Join(filepath.Dir(tmp), "cache"))
 	if !epochFlag {
 		env = append(env, "SOURCE_DATE_EPOCH="+strconv.Itoa(e2eEpoch))
 	}

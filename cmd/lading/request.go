@@ -18,6 +18,7 @@ import (
 
 	"github.com/lading-dev/lading/builder"
 	"github.com/lading-dev/lading/layer"
+	"github.com/lading-dev/lading/layer/cache"
 	"github.com/lading-dev/lading/manifest"
 	"github.com/lading-dev/lading/registry/oci"
 )
@@ -129,20 +130,45 @@ func (f *buildFlags) overlay(fs *pflag.FlagSet, req *builder.Request) error {
 	return nil
 }
 
-// baseCache is the cache of digest-pinned bases: --cache-dir, else
-// $XDG_CACHE_HOME/lading, else ~/.cache/lading; nil (no caching) when
-// none of them is known.
-func baseCache(dir string, e env) *oci.Cache {
-	switch x, home := e.getenv("XDG_CACHE_HOME"), e.getenv("HOME"); {
-	case dir != "":
+// cacheRoot is lading's cache directory: --cache-dir, else
+// $LADING_CACHE_DIR, else $XDG_CACHE_HOME/lading, else ~/.cache/lading;
+// "" when none of them is known (nothing is cached).
+func cacheRoot(flag string, e env) string {
+	switch l, x, home := e.getenv("LADING_CACHE_DIR"), e.getenv("XDG_CACHE_HOME"), e.getenv("HOME"); {
+	case flag != "":
+		return flag
+	case l != "":
+		return l
 	case x != "":
-		dir = filepath.Join(x, "lading")
+		return filepath.Join(x, "lading")
 	case home != "":
-		dir = filepath.Join(home, ".cache", "lading")
-	default:
+		return filepath.Join(home, ".cache", "lading")
+	}
+	return ""
+}
+
+// baseCache is the cache of digest-pinned bases under cacheRoot; nil (no
+// caching) when there is no cache directory.
+func baseCache(dir string, e env) *oci.Cache {
+	root := cacheRoot(dir, e)
+	if root == "" {
 		return nil
 	}
-	return oci.NewCache(filepath.Join(dir, "bases"))
+	return oci.NewCache(filepath.Join(root, "bases"))
+}
+
+// layerCache opens the layer cache under cacheRoot; nil with --no-cache or
+// when there is no cache directory. The caller closes it.
+func (f *buildFlags) layerCache(e env, logger *slog.Logger) (*cache.Cache, error) {
+	root := cacheRoot(f.cacheDir, e)
+	if f.noCache || root == "" {
+		return nil, nil
+	}
+	c, err := cache.Open(filepath.Join(root, "layers"), logger)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--cache-dir: %w (give a writable directory, or --no-cache)", err)}
+	}
+	return c, nil
 }
 
 // packing sets the compressor from the flags.

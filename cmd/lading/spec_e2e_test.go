@@ -325,7 +325,8 @@ func buildServiceClone(t *testing.T, root string, r serviceRun) (string, map[str
 	runTool(t, "git", "clone", "-q", "--no-hardlinks", root, clone)
 	tmp := filepath.Join(dir, "tmp")
 	noErr(t, os.Mkdir(tmp, 0o755))
-	env := append(withoutVars(childEnv(), "VERSION"), "GOMAXPROCS="+r.gomaxprocs, "TMPDIR="+tmp)
+	// Each build has its own cache: the two must not share work.
+	env := append(withoutVars(childEnv(), "VERSION"), "GOMAXPROCS="+r.gomaxprocs, "TMPDIR="+tmp, "LADING_CACHE_DIR="+filepath.Join(filepath.Dir(tmp), "cache"))
 	if r.freshGoCache {
 		env = append(env, "GOCACHE="+filepath.Join(dir, "gocache"))
 	}

@@ -162,17 +162,21 @@ func runTool(t testing.TB, name string, args ...string) string {
 }
 
 // childEnv is this process's environment without the variables that steer
-// a lading build (so the test decides them), plus extra.
+// a lading build (so the test decides them), plus extra. The layer cache is
+// one for the whole test run, under binDir, never the user's; a test that
+// needs builds independent of each other passes its own LADING_CACHE_DIR
+// (a later one in extra wins) or --no-cache.
 func childEnv(extra ...string) []string {
 	var out []string
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
 		switch k {
-		case "SOURCE_DATE_EPOCH", "GOMAXPROCS", "TMPDIR":
+		case "SOURCE_DATE_EPOCH", "GOMAXPROCS", "TMPDIR", "LADING_CACHE_DIR", "XDG_CACHE_HOME":
 			continue
 		}
 		out = append(out, kv)
 	}
+	out = append(out, "LADING_CACHE_DIR="+filepath.Join(binDir, "cache"))
 	return append(out, extra...)
 }
 
