@@ -80,14 +80,7 @@ func writeFile(ctx context.Context, req Request, art product, images []platformI
 	case OCIArchive:
 		err = oci.WriteOCIArchive(ctx, path, a, w.Ref, req.Epoch)
 	case DockerArchive:
-		w.Ref = ""
-		var img v1.Image
-		if img, err = dockerArchiveImage(req, images); err == nil {
-			w.Digest, err = img.Digest()
-		}
-		if err == nil {
-			err = oci.WriteDockerArchive(ctx, path, img, req.repoTags(), req.Epoch)
-		}
+		w, err = writeDockerArchive(ctx, req, images, o, path)
 	default:
 		err = fmt.Errorf("unknown output kind %q", o.Kind)
 	}
@@ -105,27 +98,6 @@ func streamFile(path string, w io.Writer) error {
 		return fmt.Errorf("stream: %w", err)
 	}
 	return nil
-}
-
-// dockerArchiveImage picks the one image a docker-archive can hold: the
-// only one, or the one for req.ArchivePlatform (default the host's).
-func dockerArchiveImage(req Request, images []platformImage) (v1.Image, error) {
-	if len(images) == 1 {
-		return images[0].image, nil
-	}
-	want := req.ArchivePlatform
-	if want == nil {
-		return nil, fmt.Errorf("a docker-archive holds one image; name its platform with --archive-platform")
-	}
-	var have []string
-	for _, pi := range images {
-		if pi.platform.Satisfies(*want) {
-			req.Logger.Warn("docker-archive holds one platform only", "platform", pi.platform.String())
-			return pi.image, nil
-		}
-		have = append(have, pi.platform.String())
-	}
-	return nil, fmt.Errorf("no image for platform %s to put in the docker-archive (built: %v)", want, have)
 }
 
 // OutputError is an output that cannot be written, found before any build
