@@ -2,7 +2,9 @@ package builder
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -120,7 +122,7 @@ func pickPlatform(name string, idx v1.ImageIndex, p v1.Platform) (v1.Image, erro
 			continue
 		}
 		if m.Platform.Satisfies(p) {
-			return idx.Image(m.Digest)
+			return openPlatform(name, idx, im.Manifests, m)
 		}
 		have = append(have, m.Platform.String())
 	}
@@ -146,4 +148,53 @@ func checkImagePlatform(name string, img v1.Image, p v1.Platform) error {
 		return fmt.Errorf("base %s is a single image for %s; it cannot serve platform %s", name, have, p)
 	}
 	return nil
+}
+
+// openPlatform opens the base index's entry m and reads its manifest and
+// config at once. An export of one platform of a multi-platform image
+// keeps the index's full list but only that platform's blobs; building for
+// a missing one then fails here, naming the platform, its digest and the
+// platforms the base does hold, rather than later with a blob's path
+// inside a temporary extraction directory (issue 9).
+func openPlatform(name string, idx v1.ImageIndex, all []v1.Descriptor, m v1.Descriptor) (v1.Image, error) {
+	img, err := readEntry(idx, m.Digest)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("base %s lists platform %s as %s, but that image's blobs are not in it "+
+			"(an export of some platforms only?); build for a platform it holds (%s) with --platform: %w",
+			name, m.Platform, m.Digest, strings.Join(heldPlatforms(idx, all), ", "), fs.ErrNotExist)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("base %s, platform %s (%s): %w", name, m.Platform, m.Digest, err)
+	}
+	return img, nil
+}
+
+// readEntry opens an index entry as an image and reads its manifest and
+// config, which lazy images (layouts, registries) otherwise read later.
+func readEntry(idx v1.ImageIndex, d v1.Hash) (v1.Image, error) {
+	img, err := idx.Image(d)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := img.RawConfigFile(); err != nil {
+		return nil, err
+	}
+	return img, nil
+}
+
+// heldPlatforms lists the platforms of all whose image can be read.
+func heldPlatforms(idx v1.ImageIndex, all []v1.Descriptor) []string {
+	var out []string
+	for _, m := range all {
+		if m.Platform == nil {
+			continue
+		}
+		if _, err := readEntry(idx, m.Digest); err == nil {
+			out = append(out, m.Platform.String())
+		}
+	}
+	if len(out) == 0 {
+		out = append(out, "none")
+	}
+	return out
 }

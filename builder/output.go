@@ -2,9 +2,16 @@ package builder
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"os"
+	"path/filepath"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/lading-dev/lading/layer/atomicfile"
+	"github.com/lading-dev/lading/registry"
 	"github.com/lading-dev/lading/registry/oci"
 )
 
@@ -45,8 +52,23 @@ func writeAll(ctx context.Context, req Request, b base, art product, images []pl
 	return res, nil
 }
 
-// writeOutput writes one output and says what it holds.
+// writeOutput writes one output and says what it holds. A streamed
+// output is written whole into the work directory, then copied to o.To.
 func writeOutput(ctx context.Context, req Request, art product, images []platformImage, o Output) (Written, error) {
+	if o.To == nil {
+		return writeFile(ctx, req, art, images, o, o.Path)
+	}
+	tmp := filepath.Join(req.WorkDir, "stream-"+string(o.Kind))
+	defer os.Remove(tmp)
+	w, err := writeFile(ctx, req, art, images, o, tmp)
+	if err != nil {
+		return w, err
+	}
+	return w, streamFile(tmp, o.To)
+}
+
+// writeFile writes output o to path.
+func writeFile(ctx context.Context, req Request, art product, images []platformImage, o Output, path string) (Written, error) {
 	a := art.value()
 	d, err := a.Digest()
 	if err != nil {
@@ -55,41 +77,87 @@ func writeOutput(ctx context.Context, req Request, art product, images []platfor
 	w := Written{Kind: o.Kind, Path: o.Path, Digest: d, Ref: req.refName(o)}
 	switch o.Kind {
 	case OCILayout:
-		err = oci.WriteLayout(ctx, o.Path, a, w.Ref)
+		err = oci.WriteLayout(ctx, path, a, w.Ref)
 	case OCIArchive:
-		err = oci.WriteOCIArchive(ctx, o.Path, a, w.Ref, req.Epoch)
+		err = oci.WriteOCIArchive(ctx, path, a, w.Ref, req.Epoch)
 	case DockerArchive:
-		w.Ref = ""
-		var img v1.Image
-		if img, err = dockerArchiveImage(req, images); err == nil {
-			w.Digest, err = img.Digest()
-		}
-		if err == nil {
-			err = oci.WriteDockerArchive(ctx, o.Path, img, req.repoTags(), req.Epoch)
-		}
+		w, err = writeDockerArchive(ctx, req, images, o, path)
 	default:
 		err = fmt.Errorf("unknown output kind %q", o.Kind)
 	}
 	return w, err
 }
 
-// dockerArchiveImage picks the one image a docker-archive can hold: the
-// only one, or the one for req.ArchivePlatform (default the host's).
-func dockerArchiveImage(req Request, images []platformImage) (v1.Image, error) {
-	if len(images) == 1 {
-		return images[0].image, nil
+// streamFile copies the finished file at path to w.
+func streamFile(path string, w io.Writer) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
 	}
-	want := req.ArchivePlatform
-	if want == nil {
-		return nil, fmt.Errorf("a docker-archive holds one image; name its platform with --archive-platform")
+	defer f.Close()
+	if _, err := io.Copy(w, f); err != nil {
+		return fmt.Errorf("stream: %w", err)
 	}
-	var have []string
-	for _, pi := range images {
-		if pi.platform.Satisfies(*want) {
-			req.Logger.Warn("docker-archive holds one platform only", "platform", pi.platform.String())
-			return pi.image, nil
+	return nil
+}
+
+// OutputError is an output that cannot be written, found before any build
+// work by [CheckOutputs].
+type OutputError struct {
+	Output Output
+	Err    error
+}
+
+func (e *OutputError) Error() string {
+	return fmt.Sprintf("%s output %s: %v", e.Output.Kind, e.Output.Path, e.Err)
+}
+
+func (e *OutputError) Unwrap() error { return e.Err }
+
+// CheckOutputs reports the first output that cannot be written, before any
+// build work, so a long build never ends in "permission denied": a layout
+// path that exists and is not a directory, an archive path that exists and
+// is not a regular file (a directory, a device such as /dev/stdout; see
+// atomicfile.Target), a parent that cannot be created or written, or a
+// layout to be streamed. Build calls it too; callers that want the error
+// before other work of their own call it first.
+func CheckOutputs(outs []Output) error {
+	for _, o := range outs {
+		if err := checkOutput(o); err != nil {
+			return &OutputError{Output: o, Err: err}
 		}
-		have = append(have, pi.platform.String())
 	}
-	return nil, fmt.Errorf("no image for platform %s to put in the docker-archive (built: %v)", want, have)
+	return nil
+}
+
+func checkOutput(o Output) error {
+	switch {
+	case o.To != nil && o.Kind == OCILayout:
+		return errors.New("an OCI layout is a directory and cannot be streamed; stream an oci-archive instead")
+	case o.To != nil:
+		return nil
+	case o.Kind == OCILayout:
+		return oci.CheckLayout(o.Path)
+	}
+	return atomicfile.CheckFile(o.Path)
+}
+
+// Pusher pushes an image or index to registry references; cmd passes the
+// registry client, the same one that pulls registry bases.
+type Pusher interface {
+	Push(ctx context.Context, a oci.Artifact, refs []string) (*registry.PushResult, error)
+}
+
+// pushAll pushes the artifact to every tag, once the local outputs are
+// written, and lists each pushed reference as an output.
+func pushAll(ctx context.Context, req Request, art product, res *Result) error {
+	pushed, err := req.Pusher.Push(ctx, art.value(), req.Tags)
+	if err != nil {
+		return err
+	}
+	res.Pushed = pushed
+	for _, r := range pushed.Refs {
+		res.Outputs = append(res.Outputs, Written{Kind: Registry, Path: r.Repository, Ref: r.Ref, Digest: r.Digest})
+	}
+	return nil
 }

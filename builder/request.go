@@ -3,6 +3,7 @@ package builder
 import (
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"runtime"
@@ -67,6 +68,11 @@ type Output struct {
 	Kind OutputKind
 	Path string
 	Ref  string
+	// To, when set, receives an archive output instead of a file at Path:
+	// the archive is written whole into WorkDir first and only then copied
+	// to To, so To sees nothing of a failed build. Path only names the
+	// output in results ("-" for stdout). A layout cannot be streamed.
+	To io.Writer
 }
 
 // Request is everything one build needs. cmd fills it from flags, the spec
@@ -155,6 +161,12 @@ func (r *Request) normalize() error {
 			return fmt.Errorf("output path %s is named twice", o.Path)
 		}
 		seen[o.Path] = true
+		if o.To != nil && r.WorkDir == "" {
+			return fmt.Errorf("output %s is streamed, which needs a WorkDir", o.Path)
+		}
+	}
+	if err := CheckOutputs(r.Outputs); err != nil {
+		return err
 	}
 	return checkSkips(r.SkipImageChecks)
 }

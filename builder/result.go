@@ -56,12 +56,17 @@ type LayerInfo struct {
 	Cached bool `json:"cached"`
 }
 
-// Written is one output that was written.
+// Written is one output that was written. Digest is what the output is
+// known by: the image's or index's manifest digest, except for a
+// docker-archive, whose Digest is its image ID (see ImageID).
 type Written struct {
 	Kind   OutputKind `json:"kind"`
 	Path   string     `json:"path"`
 	Ref    string     `json:"ref,omitempty"`
 	Digest v1.Hash    `json:"digest"`
+	// ImageID is a docker-archive's image ID, its config digest: what
+	// docker load, docker images and podman images show.
+	ImageID v1.Hash `json:"imageID,omitzero"`
 }
 
 // Line is the stdout line for w: DEST@sha256:….

@@ -9,7 +9,6 @@ import (
 	"os"
 
 	"github.com/lading-dev/lading/builder"
-	"github.com/lading-dev/lading/layer/atomicfile"
 )
 
 // errHelp ends a command after --help was printed.
@@ -70,6 +69,17 @@ func runBuild(ctx context.Context, args []string, e env, stdout, stderr io.Write
 	if err != nil {
 		return err
 	}
+	streaming, err := f.streams(req.Outputs, stdout)
+	if err != nil {
+		return err
+	}
+	if err := f.checkOutputs(req.Outputs); err != nil {
+		return err
+	}
+	results := stdout
+	if streaming {
+		results = stderr // stdout carries the stream alone
+	}
 	client, err := f.remote.client(e, stderr, logger)
 	if err != nil {
 		return err
@@ -97,14 +107,14 @@ func runBuild(ctx context.Context, args []string, e env, stdout, stderr io.Write
 	if res != nil {
 		// Outputs written before a failure are whole: say so on stdout.
 		for _, w := range res.Outputs {
-			fmt.Fprintln(stdout, w.Line())
+			fmt.Fprintln(results, w.Line())
 		}
 	}
 	if err != nil {
 		return err
 	}
 	if f.metadataFile != "" {
-		return writeMetadata(f.metadataFile, res)
+		return writeMetadata(f.metadataFile, res, stdout)
 	}
 	return nil
 }
@@ -124,9 +134,4 @@ func newLogger(stderr io.Writer, quiet bool) *slog.Logger {
 			return a
 		},
 	}))
-}
-
-// writeMetadata writes the build result as indented JSON, atomically.
-func writeMetadata(path string, res *builder.Result) error {
-	return atomicfile.WriteJSON(path, 0o644, "  ", res)
 }

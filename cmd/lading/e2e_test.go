@@ -144,7 +144,8 @@ func TestE2EBuild(t *testing.T) {
 	cmd.Env = childEnv()
 	stdout := runCmd(t, cmd)
 	meta, digests, diffIDs := readE2EMeta(t, o.metadata)
-	want := fmt.Sprintf("%s@%s\n%s@%s\n%s@%s\n", o.layout, meta.Digest, o.ociArchive, meta.Digest, o.dockerArchive, meta.Digest)
+	// The docker-archive's line names its image ID, the config digest.
+	want := fmt.Sprintf("%s@%s\n%s@%s\n%s@sha256:%s\n", o.layout, meta.Digest, o.ociArchive, meta.Digest, o.dockerArchive, layoutConfigID(t, o.layout))
 	if stdout != want {
 		t.Fatalf("stdout:\n%s\nwant:\n%s", stdout, want)
 	}

@@ -13,24 +13,34 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // Write creates path (and its missing parent directories) with the bytes
 // fill writes, via a temp file in the same directory that is synced and
 // renamed over path only when fill succeeds. On error nothing is left at
-// path or beside it, and an existing file at path is untouched.
+// path or beside it, and an existing file at path is untouched. A symlink
+// to a regular file is written through (the file it resolves to is
+// replaced); any other path that exists and is not a regular file is
+// refused (see [Target]). Errors never name the temp file.
 func Write(path string, perm os.FileMode, fill func(io.Writer) error) (err error) {
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+	target, err := Target(path)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	dir := filepath.Dir(target)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create directory for %s: %w", path, err)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(target)+".*.tmp")
 	if err != nil {
-		return fmt.Errorf("create temporary file for %s: %w", path, err)
+		return fmt.Errorf("create a file in %s for %s: %w", dir, path, Cause(err))
 	}
 	defer func() {
 		if err != nil {
 			tmp.Close()
 			os.Remove(tmp.Name())
+			err = renamed{err, tmp.Name(), path}
 		}
 	}()
 	if err := fill(tmp); err != nil {
@@ -42,11 +52,21 @@ func Write(path string, perm os.FileMode, fill func(io.Writer) error) (err error
 	if err := errors.Join(tmp.Sync(), tmp.Close()); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("rename temporary file to %s: %w", path, err)
+	if err := os.Rename(tmp.Name(), target); err != nil {
+		return fmt.Errorf("replace %s: %w", path, Cause(err))
 	}
 	return nil
 }
+
+// renamed is err with the temp file's name replaced by the path the user
+// gave, wherever the message mentions it; Unwrap keeps the cause.
+type renamed struct {
+	err       error
+	tmp, path string
+}
+
+func (r renamed) Error() string { return strings.ReplaceAll(r.err.Error(), r.tmp, r.path) }
+func (r renamed) Unwrap() error { return r.err }
 
 // WriteJSON writes v to path as JSON indented by indent, ending in a
 // newline, atomically as Write does.

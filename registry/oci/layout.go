@@ -34,6 +34,9 @@ func WriteLayout(ctx context.Context, dir string, a Artifact, refName string) er
 	if err != nil {
 		return fmt.Errorf("stat OCI layout %s: %w", dir, err)
 	}
+	if err := CheckLayout(dir); err != nil {
+		return err
+	}
 	return updateLayout(ctx, dir, a, refName)
 }
 
@@ -45,11 +48,12 @@ func writeNewLayout(ctx context.Context, dir string, a Artifact, refName string)
 	}
 	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".*.tmp")
 	if err != nil {
-		return fmt.Errorf("create OCI layout %s: %w", dir, err)
+		return fmt.Errorf("create OCI layout %s: %w", dir, atomicfile.Cause(err))
 	}
 	defer func() {
 		if err != nil {
 			os.RemoveAll(tmp)
+			err = relabeled{err, tmp, dir}
 		}
 	}()
 	if err := os.Chmod(tmp, 0o755); err != nil {
@@ -59,7 +63,7 @@ func writeNewLayout(ctx context.Context, dir string, a Artifact, refName string)
 		return err
 	}
 	if err := os.Rename(tmp, dir); err != nil {
-		return fmt.Errorf("rename OCI layout into %s: %w", dir, err)
+		return fmt.Errorf("move OCI layout into %s: %w", dir, atomicfile.Cause(err))
 	}
 	return nil
 }

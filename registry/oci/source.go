@@ -21,22 +21,38 @@ import (
 // by sel: "" (the only entry), a ref name, or "@sha256:…" (a digest).
 // Errors list the ref names the layout has.
 func OpenLayout(dir, sel string) (Artifact, error) {
-	idx, err := layout.ImageIndexFromPath(dir)
+	a, err := openLayout(dir, sel)
 	if err != nil {
 		return nil, fmt.Errorf("open OCI layout %s: %w", dir, err)
+	}
+	return a, nil
+}
+
+// openLayout is OpenLayout without dir in its errors, so an extracted
+// archive can name itself instead of its temporary directory.
+func openLayout(dir, sel string) (Artifact, error) {
+	idx, err := layout.ImageIndexFromPath(dir)
+	if err != nil {
+		return nil, err
 	}
 	im, err := idx.IndexManifest()
 	if err != nil {
-		return nil, fmt.Errorf("read OCI layout %s: %w", dir, err)
+		return nil, fmt.Errorf("read index.json: %w", err)
 	}
 	desc, err := selectEntry(im.Manifests, sel)
 	if err != nil {
-		return nil, fmt.Errorf("open OCI layout %s: %w", dir, err)
+		return nil, err
 	}
+	var a Artifact
 	if desc.MediaType.IsIndex() {
-		return idx.ImageIndex(desc.Digest)
+		a, err = idx.ImageIndex(desc.Digest)
+	} else {
+		a, err = idx.Image(desc.Digest)
 	}
-	return idx.Image(desc.Digest)
+	if err != nil {
+		return nil, fmt.Errorf("open entry %s: %w", desc.Digest, err)
+	}
+	return a, nil
 }
 
 // selectEntry picks the index.json entry that sel names.
@@ -69,12 +85,24 @@ func OpenOCIArchive(ctx context.Context, path, sel, workDir string) (Artifact, e
 	if err := extract(ctx, path, dir); err != nil {
 		return nil, fmt.Errorf("extract oci-archive %s: %w", path, err)
 	}
-	a, err := OpenLayout(dir, sel)
+	a, err := openLayout(dir, sel)
 	if err != nil {
-		return nil, fmt.Errorf("oci-archive %s: %w", path, errors.Unwrap(err))
+		return nil, fmt.Errorf("open oci-archive %s: %w", path, relabeled{err, dir, path + "!"})
 	}
 	return a, nil
 }
+
+// relabeled is err with every mention of the directory an archive was
+// extracted to replaced by the archive's own name ("app.oci.tar!/index.json"),
+// so no message names a temporary path the user never saw. Unwrap keeps
+// the cause.
+type relabeled struct {
+	err      error
+	from, to string
+}
+
+func (r relabeled) Error() string { return strings.ReplaceAll(r.err.Error(), r.from, r.to) }
+func (r relabeled) Unwrap() error { return r.err }
 
 // extract unpacks the regular files and directories of a tar into dir,
 // refusing names that would escape it.

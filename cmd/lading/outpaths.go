@@ -1,0 +1,76 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/lading-dev/lading/builder"
+	"github.com/lading-dev/lading/layer/atomicfile"
+)
+
+// stdoutPath is the output path that means stdout; ./- names a file.
+const stdoutPath = "-"
+
+// streams points the archive outputs named "-" at stdout and reports
+// whether stdout carries a stream (one of them, or the metadata file). At
+// most one may be "-": stdout then carries only that stream's bytes.
+func (f *buildFlags) streams(outs []builder.Output, stdout io.Writer) (bool, error) {
+	var named []string
+	for i := range outs {
+		if outs[i].Path == stdoutPath {
+			outs[i].To = stdout
+			named = append(named, "--"+string(outs[i].Kind)+" -")
+		}
+	}
+	if f.metadataFile == stdoutPath {
+		named = append(named, "--metadata-file -")
+	}
+	if len(named) > 1 {
+		return true, usagef("%s: only one output may be - (stdout carries one stream); write the others to files", strings.Join(named, ", "))
+	}
+	return len(named) == 1, nil
+}
+
+// checkOutputs refuses, before any build work, an output or metadata file
+// that cannot be written, naming the flag, the path and what to do.
+func (f *buildFlags) checkOutputs(outs []builder.Output) error {
+	if err := builder.CheckOutputs(outs); err != nil {
+		var oe *builder.OutputError
+		if errors.As(err, &oe) {
+			return usagef("--%s %s: %w%s", oe.Output.Kind, oe.Output.Path, oe.Err, stdoutHint(oe.Err, string(oe.Output.Kind)))
+		}
+		return err
+	}
+	if f.metadataFile == "" || f.metadataFile == stdoutPath {
+		return nil
+	}
+	if err := atomicfile.CheckFile(f.metadataFile); err != nil {
+		return usagef("--metadata-file %s: %w%s", f.metadataFile, err, stdoutHint(err, "metadata-file"))
+	}
+	return nil
+}
+
+// stdoutHint tells a user who named a device or pipe how to write to stdout.
+func stdoutHint(err error, flag string) string {
+	if !errors.Is(err, atomicfile.ErrNotRegular) {
+		return ""
+	}
+	return fmt.Sprintf(" (to write to stdout, give --%s -)", flag)
+}
+
+// writeMetadata writes the build result as indented JSON: to stdout for
+// "-", else atomically to path.
+func writeMetadata(path string, res *builder.Result, stdout io.Writer) error {
+	if path != stdoutPath {
+		return atomicfile.WriteJSON(path, 0o644, "  ", res)
+	}
+	raw, err := json.MarshalIndent(res, "", "  ")
+	if err != nil {
+		return fmt.Errorf("encode build metadata: %w", err)
+	}
+	_, err = stdout.Write(append(raw, '\n'))
+	return err
+}
