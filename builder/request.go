@@ -71,8 +71,9 @@ type Output struct {
 // Request is everything one build needs. cmd fills it from flags, the spec
 // and the environment; nothing in it is read again from the outside world.
 type Request struct {
-	// Base is scratch (or ""), static, oci-layout:DIR[:TAG|@DIGEST],
-	// oci-archive:FILE[:TAG], docker-archive:FILE or a registry reference.
+	// Base is scratch (or ""), static, oci-layout:DIR[:REF|@DIGEST],
+	// oci-archive:FILE[:REF|@DIGEST], docker-archive:FILE or a registry
+	// reference (split by oci.ParseLocal).
 	Base string
 	// Fetcher pulls registry bases; nil makes a registry base that is not
 	// in Cache an error.

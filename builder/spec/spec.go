@@ -18,8 +18,8 @@ type Spec struct {
 	Path string
 	// Dir is the absolute directory holding the spec.
 	Dir string
-	// Base is scratch, static, a registry reference, oci-layout:DIR[:TAG],
-	// oci-archive:FILE[:TAG] or docker-archive:FILE, as written ("" when
+	// Base is scratch, static, a registry reference, oci-layout:DIR[:REF],
+	// oci-archive:FILE[:REF] or docker-archive:FILE, as written ("" when
 	// unset); `base`.
 	Base string
 	// Platforms lists `platforms`; AllPlatforms is `platforms: all`. Both
