@@ -27,8 +27,9 @@ type Layer struct {
 	Run   *RunLayer
 }
 
-// Files maps host path Src into the image: a file lands at Dest, a
-// directory's contents land under Dest. In a spec it is a `files` layer.
+// Files maps host path Src into the image: a file lands at Dest (inside
+// it, when Dest ends in "/"), a directory's contents land under Dest
+// (layer.Collect). In a spec it is a `files` layer.
 type Files struct {
 	Src  string // `src`, absolute
 	Dest string // `dest`, an absolute image path

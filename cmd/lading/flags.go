@@ -35,7 +35,7 @@ func parseFlags(fs *pflag.FlagSet, args []string, usage string, stdout io.Writer
 func (f *buildFlags) flagSet() *pflag.FlagSet {
 	fs := newFlagSet("build")
 	fs.StringVarP(&f.specFile, "file", "f", "", "the spec to build (default: ./lading.yaml when it exists); flags override or extend it\n  e.g. -f deploy/lading.yaml")
-	fs.StringArrayVar(&f.adds, "add", nil, "add host path SRC at image path DEST; a directory's contents land under DEST (repeatable)\n  e.g. --add ./bin/app:/usr/local/bin/app --add ./static:/srv/static")
+	fs.StringArrayVar(&f.adds, "add", nil, "add host path SRC at image path DEST; a directory's contents land under DEST, and a DEST\n  ending in / is a directory a file goes into, as in Dockerfile COPY (repeatable)\n  e.g. --add ./bin/app:/usr/local/bin/ --add ./static:/srv/static")
 	fs.StringVar(&f.base, "base", "scratch", "base image: scratch, static (built-in distroless-style), oci-layout:DIR[:REF|@DIGEST],\n  oci-archive:FILE[:REF|@DIGEST], docker-archive:FILE or a registry reference; DIR and FILE\n  end at the first colon, REF is a ref name (example.com/app:v1) or its bare tag (v1)\n  e.g. --base static or --base oci-layout:out:example.com/app:v1")
 	fs.StringArrayVar(&f.platforms, "platform", []string{defaultPlatform()}, "target platform os/arch[/variant]; several (repeated or comma-separated) build an index;\n  all builds every platform the base has\n  e.g. --platform linux/amd64,linux/arm64")
 	fs.StringVar(&f.archivePlatform, "archive-platform", "", "the platform a multi-platform build's --docker-archive holds (default: the host's)\n  e.g. --archive-platform linux/arm64")
