@@ -2,8 +2,6 @@ package spec
 
 import (
 	"fmt"
-	"regexp"
-	"strconv"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -57,21 +55,16 @@ func (d *specDecoder) tags(n *yaml.Node, key string) []string {
 	return list
 }
 
-var portRE = regexp.MustCompile(`^([0-9]{1,5})(/(tcp|udp|sctp))?$`)
-
-// ports decodes `exposedPorts`: PORT or PORT/tcp|udp|sctp.
+// ports decodes `exposedPorts`: PORT or PORT/tcp|udp|sctp, each written
+// as --expose writes it ("8080/tcp"), by manifest.ParsePort.
 func (d *specDecoder) ports(n *yaml.Node, key string) []string {
 	list := d.strList(n, key)
 	for i, s := range list {
-		m := portRE.FindStringSubmatch(s)
-		if item := deref(n.Content[i]); item.Kind == yaml.ScalarNode && (m == nil || !validPort(m[1])) {
-			d.fail(item, fmt.Sprintf("%s[%d]", key, i), `want PORT[/tcp|udp|sctp] such as "8080/tcp", got %q`, s)
+		p, err := manifest.ParsePort(s)
+		if item := deref(n.Content[i]); item.Kind == yaml.ScalarNode && err != nil {
+			d.fail(item, fmt.Sprintf("%s[%d]", key, i), "%v", err)
 		}
+		list[i] = p
 	}
 	return list
-}
-
-func validPort(s string) bool {
-	v, err := strconv.Atoi(s)
-	return err == nil && v > 0 && v < 65536
 }

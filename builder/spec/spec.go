@@ -54,7 +54,7 @@ type Config struct {
 	Workdir      string            // `workdir`, absolute
 	User         string            // `user`, NAME or UID[:GID]
 	Labels       map[string]string // `labels`
-	ExposedPorts []string          // `exposedPorts`, PORT[/tcp|udp|sctp]
+	ExposedPorts []string          // `exposedPorts`, as "PORT/proto" (manifest.ParsePort)
 	Volumes      []string          // `volumes`, absolute
 	StopSignal   string            // `stopSignal`
 }

@@ -48,7 +48,7 @@ func (f *buildFlags) flagSet() *pflag.FlagSet {
 	fs.StringVar(&f.user, "user", "", "user (and group) to run as, by number or name\n  e.g. --user 65532:65532")
 	fs.StringArrayVar(&f.labels, "label", nil, "config label K=V (repeatable)\n  e.g. --label team=web")
 	fs.StringArrayVar(&f.annotations, "annotation", nil, "manifest annotation K=V (repeatable)\n  e.g. --annotation org.opencontainers.image.title=app")
-	fs.StringArrayVar(&f.exposes, "expose", nil, "exposed port PORT[/PROTO], proto tcp (default) or udp (repeatable)\n  e.g. --expose 8080 --expose 53/udp")
+	fs.StringArrayVar(&f.exposes, "expose", nil, "exposed port PORT[/PROTO], PROTO tcp (default), udp or sctp, written PORT/PROTO as Docker does (repeatable)\n  e.g. --expose 8080 --expose 53/udp")
 	fs.StringArrayVar(&f.volumes, "volume", nil, "volume mount point, absolute (repeatable)\n  e.g. --volume /data")
 	fs.StringVar(&f.stopSignal, "stop-signal", "", "signal that stops the container\n  e.g. --stop-signal SIGTERM")
 	fs.StringArrayVarP(&f.tags, "tag", "t", nil, "image reference; names the image in local outputs (repeatable)\n  e.g. -t example.com/web/app:v1")

@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -281,20 +280,16 @@ func parseKVMap(flag string, values []string) (map[string]string, error) {
 	return m, nil
 }
 
-// parsePorts normalises PORT[/PROTO] values to "PORT/proto".
+// parsePorts normalises --expose values to "PORT/proto", as the spec's
+// exposedPorts are (manifest.ParsePort).
 func parsePorts(values []string) ([]string, error) {
 	out := make([]string, 0, len(values))
 	for _, v := range values {
-		port, proto, ok := strings.Cut(v, "/")
-		if !ok {
-			proto = "tcp"
+		p, err := manifest.ParsePort(v)
+		if err != nil {
+			return nil, usagef("--expose: %v", err)
 		}
-		n, err := strconv.Atoi(port)
-		proto = strings.ToLower(proto)
-		if err != nil || n < 1 || n > 65535 || (proto != "tcp" && proto != "udp" && proto != "sctp") {
-			return nil, usagef("--expose %q: want PORT[/PROTO] with PORT 1-65535 and PROTO tcp, udp or sctp", v)
-		}
-		out = append(out, fmt.Sprintf("%d/%s", n, proto))
+		out = append(out, p)
 	}
 	return out, nil
 }
