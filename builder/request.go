@@ -9,7 +9,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/lading-dev/lading/layer"
@@ -143,8 +142,8 @@ func (r *Request) normalize() error {
 		return fmt.Errorf("push: no registry client or no tag to push to")
 	}
 	for _, t := range r.Tags {
-		if _, err := name.NewTag(t); err != nil {
-			return fmt.Errorf("parse tag %q: %w", t, err)
+		if _, err := manifest.ParseTag(t); err != nil {
+			return err
 		}
 	}
 	seen := map[string]bool{}
@@ -172,7 +171,7 @@ func (r *Request) refName(o Output) string {
 func (r *Request) repoTags() []string {
 	out := make([]string, 0, len(r.Tags))
 	for _, t := range r.Tags {
-		ref, err := name.NewTag(t)
+		ref, err := manifest.ParseTag(t)
 		if err == nil && !strings.HasSuffix(t, ":"+ref.TagStr()) {
 			t += ":" + ref.TagStr()
 		}

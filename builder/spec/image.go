@@ -3,7 +3,6 @@ package spec
 import (
 	"fmt"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"go.yaml.in/yaml/v3"
 
@@ -47,7 +46,7 @@ func (d *specDecoder) tags(n *yaml.Node, key string) []string {
 	list := d.strList(n, key)
 	for i, t := range list {
 		if item := deref(n.Content[i]); item.Kind == yaml.ScalarNode && t != "" {
-			if _, err := name.NewTag(t); err != nil {
+			if _, err := manifest.ParseTag(t); err != nil {
 				d.fail(item, fmt.Sprintf("%s[%d]", key, i), "%v", err)
 			}
 		}

@@ -6,8 +6,8 @@ import (
 	"io"
 	"os"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/lading-dev/lading/layer/atomicfile"
+	"github.com/lading-dev/lading/manifest"
 	"github.com/lading-dev/lading/registry/oci"
 )
 
@@ -64,7 +64,7 @@ func runPush(ctx context.Context, args []string, e env, stdout, stderr io.Writer
 	}
 	refs := fs.Args()[1:]
 	for _, r := range refs {
-		if _, err := name.ParseReference(r); err != nil {
+		if _, err := manifest.ParseReference(r); err != nil {
 			return usagef("REF %q: %v", r, err)
 		}
 	}
