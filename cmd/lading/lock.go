@@ -87,7 +87,7 @@ func lockTarget(ctx context.Context, e env, specFile, base string) (string, stri
 	if err != nil {
 		return "", "", fmt.Errorf("find working directory: %w", err)
 	}
-	path, err := specPath(specFile, dir)
+	path, err := specPath(specFile, false, dir)
 	if err != nil {
 		return "", "", err
 	}
