@@ -10,7 +10,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/lading-dev/lading/layer"
@@ -29,8 +28,9 @@ type Layer struct {
 	Run   *RunLayer
 }
 
-// Files maps host path Src into the image: a file lands at Dest, a
-// directory's contents land under Dest. In a spec it is a `files` layer.
+// Files maps host path Src into the image: a file lands at Dest (inside
+// it, when Dest ends in "/"), a directory's contents land under Dest
+// (layer.Collect). In a spec it is a `files` layer.
 type Files struct {
 	Src  string // `src`, absolute
 	Dest string // `dest`, an absolute image path
@@ -78,8 +78,9 @@ type Output struct {
 // Request is everything one build needs. cmd fills it from flags, the spec
 // and the environment; nothing in it is read again from the outside world.
 type Request struct {
-	// Base is scratch (or ""), static, oci-layout:DIR[:TAG|@DIGEST],
-	// oci-archive:FILE[:TAG], docker-archive:FILE or a registry reference.
+	// Base is scratch (or ""), static, oci-layout:DIR[:REF|@DIGEST],
+	// oci-archive:FILE[:REF|@DIGEST], docker-archive:FILE or a registry
+	// reference (split by oci.ParseLocal).
 	Base string
 	// Fetcher pulls registry bases; nil makes a registry base that is not
 	// in Cache an error.
@@ -151,8 +152,8 @@ func (r *Request) normalize() error {
 		return fmt.Errorf("push: no registry client or no tag to push to")
 	}
 	for _, t := range r.Tags {
-		if _, err := name.NewTag(t); err != nil {
-			return fmt.Errorf("parse tag %q: %w", t, err)
+		if _, err := manifest.ParseTag(t); err != nil {
+			return err
 		}
 	}
 	seen := map[string]bool{}
@@ -186,7 +187,7 @@ func (r *Request) refName(o Output) string {
 func (r *Request) repoTags() []string {
 	out := make([]string, 0, len(r.Tags))
 	for _, t := range r.Tags {
-		ref, err := name.NewTag(t)
+		ref, err := manifest.ParseTag(t)
 		if err == nil && !strings.HasSuffix(t, ":"+ref.TagStr()) {
 			t += ":" + ref.TagStr()
 		}

@@ -39,13 +39,15 @@ type CollectOptions struct {
 
 // Collect walks the host path src and returns one entry per file, directory
 // and symlink found, placed under the absolute image path dest. A directory's
-// contents land under dest; a file lands at dest itself. Symlinks are stored
-// as links and their targets are never opened. FIFOs, sockets and device
-// files are errors naming the host path.
+// contents land under dest; a file lands at dest itself, or, when dest ends
+// in "/", at dest/basename(src), as Dockerfile COPY does (see intoDir).
+// Symlinks are stored as links and their targets are never opened. FIFOs,
+// sockets and device files are errors naming the host path.
 func Collect(src, dest string, opts CollectOptions) ([]Entry, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	dest = intoDir(src, dest, opts.FollowSymlinks)
 	pm, err := patternmatcher.New(opts.Exclude)
 	if err != nil {
 		return nil, fmt.Errorf("parse exclude patterns for %s: %w", src, err)
@@ -160,6 +162,26 @@ func (c *collector) special(e *Entry) {
 		return
 	}
 	c.opts.Logger.Warn("dropping setuid/setgid/sticky bits", "path", e.Source, "dest", e.Path)
+}
+
+// intoDir is the one place a DEST ending in "/" is read as "into this
+// directory" (--add SRC:DEST and a spec files layer's dest alike, issue
+// #9): a source that is not a directory lands at dest/basename(src); a
+// directory's contents land under dest whether or not it ends in "/". A
+// symlink source counts as what it points to only when follow is set. A
+// src that cannot be read is left for the walk to report.
+func intoDir(src, dest string, follow bool) string {
+	if !strings.HasSuffix(dest, "/") {
+		return dest
+	}
+	stat := os.Lstat
+	if follow {
+		stat = os.Stat
+	}
+	if fi, err := stat(src); err == nil && !fi.IsDir() {
+		return path.Join(dest, filepath.Base(src))
+	}
+	return dest
 }
 
 // destFor maps a path relative to the source root to its image path.

@@ -55,18 +55,6 @@ func indexType(images []v1.Image) types.MediaType {
 	return types.DockerManifestList
 }
 
-// ParsePlatform parses "os/arch[/variant]" and rejects incomplete values.
-func ParsePlatform(s string) (v1.Platform, error) {
-	p, err := v1.ParsePlatform(s)
-	if err != nil {
-		return v1.Platform{}, fmt.Errorf("parse platform %q: %w", s, err)
-	}
-	if p.OS == "" || p.Architecture == "" || strings.Count(s, "/") > 2 || strings.Contains(s, ":") {
-		return v1.Platform{}, fmt.Errorf("parse platform %q: want os/arch[/variant], e.g. linux/arm64", s)
-	}
-	return *p, nil
-}
-
 // plainImage keeps ggcr from writing an artifactType (the config's media
 // type) into an image's index entry. image-spec reserves the field for
 // artifacts, and skopeo 1.9 cannot copy an index that has it with

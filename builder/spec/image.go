@@ -2,10 +2,7 @@ package spec
 
 import (
 	"fmt"
-	"regexp"
-	"strconv"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"go.yaml.in/yaml/v3"
 
@@ -49,7 +46,7 @@ func (d *specDecoder) tags(n *yaml.Node, key string) []string {
 	list := d.strList(n, key)
 	for i, t := range list {
 		if item := deref(n.Content[i]); item.Kind == yaml.ScalarNode && t != "" {
-			if _, err := name.NewTag(t); err != nil {
+			if _, err := manifest.ParseTag(t); err != nil {
 				d.fail(item, fmt.Sprintf("%s[%d]", key, i), "%v", err)
 			}
 		}
@@ -57,21 +54,16 @@ func (d *specDecoder) tags(n *yaml.Node, key string) []string {
 	return list
 }
 
-var portRE = regexp.MustCompile(`^([0-9]{1,5})(/(tcp|udp|sctp))?$`)
-
-// ports decodes `exposedPorts`: PORT or PORT/tcp|udp|sctp.
+// ports decodes `exposedPorts`: PORT or PORT/tcp|udp|sctp, each written
+// as --expose writes it ("8080/tcp"), by manifest.ParsePort.
 func (d *specDecoder) ports(n *yaml.Node, key string) []string {
 	list := d.strList(n, key)
 	for i, s := range list {
-		m := portRE.FindStringSubmatch(s)
-		if item := deref(n.Content[i]); item.Kind == yaml.ScalarNode && (m == nil || !validPort(m[1])) {
-			d.fail(item, fmt.Sprintf("%s[%d]", key, i), `want PORT[/tcp|udp|sctp] such as "8080/tcp", got %q`, s)
+		p, err := manifest.ParsePort(s)
+		if item := deref(n.Content[i]); item.Kind == yaml.ScalarNode && err != nil {
+			d.fail(item, fmt.Sprintf("%s[%d]", key, i), "%v", err)
 		}
+		list[i] = p
 	}
 	return list
-}
-
-func validPort(s string) bool {
-	v, err := strconv.Atoi(s)
-	return err == nil && v > 0 && v < 65536
 }

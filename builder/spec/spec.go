@@ -18,8 +18,8 @@ type Spec struct {
 	Path string
 	// Dir is the absolute directory holding the spec.
 	Dir string
-	// Base is scratch, static, a registry reference, oci-layout:DIR[:TAG],
-	// oci-archive:FILE[:TAG] or docker-archive:FILE, as written ("" when
+	// Base is scratch, static, a registry reference, oci-layout:DIR[:REF],
+	// oci-archive:FILE[:REF] or docker-archive:FILE, as written ("" when
 	// unset); `base`.
 	Base string
 	// Platforms lists `platforms`; AllPlatforms is `platforms: all`. Both
@@ -54,7 +54,7 @@ type Config struct {
 	Workdir      string            // `workdir`, absolute
 	User         string            // `user`, NAME or UID[:GID]
 	Labels       map[string]string // `labels`
-	ExposedPorts []string          // `exposedPorts`, PORT[/tcp|udp|sctp]
+	ExposedPorts []string          // `exposedPorts`, as "PORT/proto" (manifest.ParsePort)
 	Volumes      []string          // `volumes`, absolute
 	StopSignal   string            // `stopSignal`
 }

@@ -55,7 +55,7 @@ func TestSpecLoadFull(t *testing.T) {
 			Entrypoint: []string{"/usr/local/bin/server"}, Cmd: []string{"--port", "8080"},
 			Env:     map[string]string{"PORT": "8080", "GREETING": "hello", "TEMPLATE": "${NOT_EXPANDED}"},
 			Workdir: "/srv", User: "65532:65532", Labels: map[string]string{"team": "web", "version": "1.2.3"},
-			ExposedPorts: []string{"8080/tcp", "9090"}, Volumes: []string{"/data"}, StopSignal: "SIGTERM",
+			ExposedPorts: []string{"8080/tcp", "9090/tcp"}, Volumes: []string{"/data"}, StopSignal: "SIGTERM",
 		},
 		Annotations: map[string]string{"org.opencontainers.image.title": "lading-example-service", "org.opencontainers.image.version": "1.2.3"},
 		Tags:        []string{"registry.example/web/server:1.2.3", "registry.example/web/server:latest"},

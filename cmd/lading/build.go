@@ -18,7 +18,7 @@ var errHelp = errors.New("help requested")
 // into a builder.Request by request().
 type buildFlags struct {
 	adds, envs, labels, annotations []string
-	exposes, volumes, tags          []string
+	exposes, volumes, tags, tagAdds []string
 	layouts, ociArchives, dockers   []string
 	base, archivePlatform           string
 	platforms, skipChecks           []string
@@ -32,17 +32,17 @@ type buildFlags struct {
 	push                            bool
 	remote                          remoteFlags
 	specFile, cacheDir              string
-	noCache                         bool
-	quiet                           bool
+	noCache, noSpec, quiet          bool
 }
 
 const buildUsage = `Usage: lading build [flags]
 
-Builds an image from lading.yaml (./lading.yaml when it exists, or -f FILE)
-and/or host paths added with --add, for one platform or several (an index),
-runs the built-in image checks and the spec's checks, then writes it to every
-output named and, with --push, to every tag. Flags override or extend the
-spec. Results go to stdout, one DEST@sha256:… line per output; progress goes
+Builds an image from lading.yaml (./lading.yaml when it exists, unless
+--no-spec, or -f FILE; stderr says which) and/or host paths added with --add,
+for one platform or several (an index), runs the built-in image checks and the
+spec's checks, then writes it to every output named and, with --push, to every
+tag. Flags override or extend the spec; -t replaces the spec's tags and
+--tag-add extends them. With no spec, --add is required (or a --base). Results go to stdout, one DEST@sha256:… line per output; progress goes
 to stderr. Exit codes: 0 success, 1 build error, 2 usage error,
 130 interrupted.
 

@@ -71,7 +71,7 @@ func TestBadInputs(t *testing.T) {
 		}, exitBuild, []string{"tree/.wh.secret", "whiteout"}},
 		{"missing source", func(t *testing.T, dir string) []string {
 			return []string{filepath.Join(dir, "nope") + ":/x"}
-		}, exitBuild, []string{"nope", "no such file"}},
+		}, exitUsage, []string{"nope", "no such file"}}, // a usage error, as README says (issue #9)
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()

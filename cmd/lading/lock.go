@@ -7,9 +7,8 @@ import (
 	"log/slog"
 	"path/filepath"
 
-	"github.com/google/go-containerregistry/pkg/name"
-
 	"github.com/lading-dev/lading/builder"
+	"github.com/lading-dev/lading/manifest"
 	"github.com/lading-dev/lading/registry"
 	"github.com/lading-dev/lading/registry/oci"
 )
@@ -70,9 +69,9 @@ func cachePinned(ctx context.Context, f builder.Fetcher, cache *oci.Cache, ref s
 	if a, err := cache.Get(entry.Digest); err != nil || a != nil {
 		return err
 	}
-	r, err := name.ParseReference(ref)
+	r, err := manifest.ParseReference(ref)
 	if err != nil {
-		return usagef("base %q: %v", ref, err)
+		return usagef("base: %v", err)
 	}
 	a, err := f.Pull(ctx, r.Context().String()+"@"+entry.Digest.String())
 	if err != nil {
@@ -88,7 +87,7 @@ func lockTarget(ctx context.Context, e env, specFile, base string) (string, stri
 	if err != nil {
 		return "", "", fmt.Errorf("find working directory: %w", err)
 	}
-	path, err := specPath(specFile, dir)
+	path, err := specPath(specFile, false, dir)
 	if err != nil {
 		return "", "", err
 	}

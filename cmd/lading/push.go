@@ -6,8 +6,8 @@ import (
 	"io"
 	"os"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/lading-dev/lading/layer/atomicfile"
+	"github.com/lading-dev/lading/manifest"
 	"github.com/lading-dev/lading/registry/oci"
 )
 
@@ -28,11 +28,14 @@ leaves a tag on an incomplete image. This is the air-gapped hand-off: build
 on one side, push on the other.
 
 SRC is one of:
-  oci-layout:DIR[:TAG|@DIGEST]   an OCI image layout (a plain DIR works too)
-  oci-archive:FILE[:TAG]         an oci-archive tarball
+  oci-layout:DIR[:REF|@DIGEST]   an OCI image layout (a plain DIR works too)
+  oci-archive:FILE[:REF|@DIGEST] an oci-archive tarball
   docker-archive:FILE            a docker save / lading --docker-archive tarball
-A plain DIR is read as a layout, and a plain FILE as whichever archive its
-contents show it is.
+DIR and FILE end at the first colon: in oci-layout:out:example.com/app:v1 the
+layout is out and REF is example.com/app:v1, the ref name lading gives an image
+built with -t example.com/app:v1. A bare tag (v1) selects the one ref name
+ending in :v1. A plain DIR is read as a layout, and a plain FILE as whichever
+archive its contents show it is.
 
 Credentials come from docker's config.json ($DOCKER_CONFIG or ~/.docker),
 its credential helpers, and podman's auth.json; see lading login. stdout
@@ -61,7 +64,7 @@ func runPush(ctx context.Context, args []string, e env, stdout, stderr io.Writer
 	}
 	refs := fs.Args()[1:]
 	for _, r := range refs {
-		if _, err := name.ParseReference(r); err != nil {
+		if _, err := manifest.ParseReference(r); err != nil {
 			return usagef("REF %q: %v", r, err)
 		}
 	}
@@ -105,7 +108,7 @@ func openSource(ctx context.Context, src, work string) (oci.Artifact, error) {
 	} else if err == nil && fi.Mode().IsRegular() {
 		return openArchive(ctx, src, work)
 	}
-	return nil, usagef("SRC %q: want oci-layout:DIR[:TAG|@DIGEST], oci-archive:FILE[:TAG], docker-archive:FILE or an OCI layout directory", src)
+	return nil, usagef("SRC %q: want oci-layout:DIR[:REF|@DIGEST], oci-archive:FILE[:REF|@DIGEST], docker-archive:FILE or an OCI layout directory", src)
 }
 
 // openArchive opens a tarball given without a prefix, by its contents.

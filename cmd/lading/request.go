@@ -3,14 +3,15 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"maps"
+	"os"
 	"path"
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -65,17 +66,18 @@ func (f *buildFlags) request(ctx context.Context, fs *pflag.FlagSet, e env, logg
 	}
 	logger.Info("build epoch", "epoch", epoch.Format("2006-01-02T15:04:05Z"), "from", source)
 	req.Epoch = epoch
-	return req, nil
+	return req, checkNotEmpty(req)
 }
 
 // fromSpec starts the request from the spec, when there is one, and
 // returns the checkout whose git facts give the default epoch: the spec's,
 // else the working directory's.
 func (f *buildFlags) fromSpec(ctx context.Context, e env, dir string, logger *slog.Logger) (builder.Request, *gitFacts, error) {
-	path, err := specPath(f.specFile, dir)
+	path, err := specPath(f.specFile, f.noSpec, dir)
 	if err != nil || path == "" {
 		return builder.Request{Base: builder.BaseScratch}, &gitFacts{dir: dir}, err
 	}
+	announceSpec(logger, f.specFile, path)
 	git := &gitFacts{dir: filepath.Dir(path)}
 	spec, err := loadSpec(ctx, path, e, git)
 	if err != nil {
@@ -93,7 +95,8 @@ func (f *buildFlags) fromSpec(ctx context.Context, e env, dir string, logger *sl
 }
 
 // overlay lays the flags over the request: a flag that is set overrides
-// the spec's value, or extends it for lists and maps.
+// the spec's value, or extends it for lists and maps; -t replaces the
+// spec's tags (as ko's --tags does) and --tag-add extends them.
 func (f *buildFlags) overlay(fs *pflag.FlagSet, req *builder.Request) error {
 	if fs.Changed("base") {
 		req.Base = f.base
@@ -126,8 +129,7 @@ func (f *buildFlags) overlay(fs *pflag.FlagSet, req *builder.Request) error {
 		return err
 	}
 	req.Annotations = mergeMaps(req.Annotations, anns)
-	req.Tags = append(req.Tags, f.tags...)
-	return nil
+	return f.overlayTags(fs, req)
 }
 
 // cacheRoot is lading's cache directory: --cache-dir, else
@@ -230,13 +232,17 @@ func archivePlatform(v string) (*v1.Platform, error) {
 }
 
 // parseAdds parses --add SRC:DEST values. DEST is absolute, so the split
-// is at the last ":/" and SRC may itself contain colons.
+// is at the last ":/" and SRC may itself contain colons. A SRC that does
+// not exist is a usage error, found before any build work.
 func parseAdds(values []string) ([]builder.Files, error) {
 	out := make([]builder.Files, 0, len(values))
 	for _, v := range values {
 		i := strings.LastIndex(v, ":/")
 		if i <= 0 {
 			return nil, usagef("--add %q: want SRC:DEST with an absolute DEST, e.g. ./bin/app:/usr/local/bin/app", v)
+		}
+		if _, err := os.Lstat(v[:i]); errors.Is(err, os.ErrNotExist) {
+			return nil, usagef("--add %q: %v (SRC is a host path, relative to the working directory)", v, err)
 		}
 		out = append(out, builder.Files{Src: v[:i], Dest: v[i+1:]})
 	}
@@ -307,20 +313,16 @@ func parseKVMap(flag string, values []string) (map[string]string, error) {
 	return m, nil
 }
 
-// parsePorts normalises PORT[/PROTO] values to "PORT/proto".
+// parsePorts normalises --expose values to "PORT/proto", as the spec's
+// exposedPorts are (manifest.ParsePort).
 func parsePorts(values []string) ([]string, error) {
 	out := make([]string, 0, len(values))
 	for _, v := range values {
-		port, proto, ok := strings.Cut(v, "/")
-		if !ok {
-			proto = "tcp"
+		p, err := manifest.ParsePort(v)
+		if err != nil {
+			return nil, usagef("--expose: %v", err)
 		}
-		n, err := strconv.Atoi(port)
-		proto = strings.ToLower(proto)
-		if err != nil || n < 1 || n > 65535 || (proto != "tcp" && proto != "udp" && proto != "sctp") {
-			return nil, usagef("--expose %q: want PORT[/PROTO] with PORT 1-65535 and PROTO tcp, udp or sctp", v)
-		}
-		out = append(out, fmt.Sprintf("%d/%s", n, proto))
+		out = append(out, p)
 	}
 	return out, nil
 }

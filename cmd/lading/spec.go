@@ -18,10 +18,19 @@ import (
 const defaultSpec = "lading.yaml"
 
 // specPath returns the spec to build: -f's, else ./lading.yaml when it
-// exists, else "" (a build from flags alone).
-func specPath(flag, dir string) (string, error) {
-	if flag != "" {
+// exists and noSpec (--no-spec) is not set, else "" (a build from flags
+// alone). A -f file that does not exist is a usage error.
+func specPath(flag string, noSpec bool, dir string) (string, error) {
+	switch {
+	case flag != "" && noSpec:
+		return "", usagef("-f %s and --no-spec contradict each other; give one", flag)
+	case flag != "":
+		if _, err := os.Stat(flag); errors.Is(err, fs.ErrNotExist) {
+			return "", usagef("-f: %v", err)
+		}
 		return flag, nil
+	case noSpec:
+		return "", nil
 	}
 	p := filepath.Join(dir, defaultSpec)
 	if _, err := os.Stat(p); errors.Is(err, fs.ErrNotExist) {

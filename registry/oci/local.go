@@ -6,8 +6,9 @@ import (
 )
 
 // LocalRef names an image source on this machine, written
-// oci-layout:DIR[:TAG|@DIGEST], oci-archive:FILE[:TAG] or
+// oci-layout:DIR[:REF|@DIGEST], oci-archive:FILE[:REF] or
 // docker-archive:FILE, as lading build --base and lading push take them.
+// DIR and FILE end at their first colon (see SplitRef).
 type LocalRef struct {
 	Kind     string // "oci-layout", "oci-archive" or "docker-archive"
 	Path     string
@@ -41,14 +42,15 @@ func (r LocalRef) Open(ctx context.Context, workDir string) (Artifact, error) {
 }
 
 // SplitRef splits "PATH[:REF|@DIGEST]" into PATH and "REF" or
-// "@sha256:…"; a colon followed by a slash belongs to PATH. It is the one
+// "@sha256:…". A digest is looked for first; otherwise PATH ends at the
+// FIRST colon, because ref names hold colons (lading names a layout's
+// image "example.com/web/app:v1") and directory names rarely do: a PATH
+// with a colon in it cannot be named this way (issue #9). It is the one
 // splitter for local sources (--base, lading push) and outputs alike.
 func SplitRef(s string) (string, string) {
-	if i := strings.LastIndex(s, "@sha256:"); i >= 0 {
+	if i := strings.Index(s, "@sha256:"); i >= 0 {
 		return s[:i], s[i:]
 	}
-	if i := strings.LastIndex(s, ":"); i >= 0 && !strings.Contains(s[i+1:], "/") {
-		return s[:i], s[i+1:]
-	}
-	return s, ""
+	path, ref, _ := strings.Cut(s, ":")
+	return path, ref
 }

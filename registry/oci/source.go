@@ -55,25 +55,6 @@ func openLayout(dir, sel string) (Artifact, error) {
 	return a, nil
 }
 
-// selectEntry picks the index.json entry that sel names.
-func selectEntry(ms []v1.Descriptor, sel string) (v1.Descriptor, error) {
-	var names []string
-	for _, m := range ms {
-		name := m.Annotations[AnnotationRefName]
-		names = append(names, name)
-		switch {
-		case sel == "" && len(ms) == 1,
-			strings.HasPrefix(sel, "@") && m.Digest.String() == sel[1:],
-			sel != "" && name == sel:
-			return m, nil
-		}
-	}
-	if sel == "" {
-		return v1.Descriptor{}, fmt.Errorf("it holds %d entries (%s); name one with :TAG or @DIGEST", len(ms), strings.Join(names, ", "))
-	}
-	return v1.Descriptor{}, fmt.Errorf("no entry %q (it has: %s)", sel, strings.Join(names, ", "))
-}
-
 // OpenOCIArchive extracts the oci-archive at path into workDir and opens
 // the entry tag selects, as OpenLayout does. workDir must outlive the
 // returned artifact; the caller removes it.
