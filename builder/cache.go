@@ -122,7 +122,8 @@ func newLayerMemo(req Request, epoch time.Time) *layerMemo {
 	if req.LayerCache != nil {
 		dir = req.LayerCache.BlobDir()
 	}
-	w, err := layer.NewWriter(dir, layer.WithEpoch(epoch), layer.WithCompression(req.Compression, req.Level))
+	w, err := layer.NewWriter(dir, layer.WithEpoch(epoch), layer.WithCompression(req.Compression, req.Level),
+		layer.WithCompressionJobs(req.CompressionJobs))
 	return &layerMemo{w: w, cache: req.LayerCache, logger: req.Logger, err: err}
 }
 

@@ -25,11 +25,15 @@ type build struct {
 	memo   *layerMemo
 	// staticMemo writes the static base's layer, at the static epoch.
 	staticMemo *layerMemo
+	// slots bounds the layers being made and packed at once, across every
+	// platform: -j N means N, not N platforms times N layers.
+	slots chan struct{}
 }
 
 func newBuild(req Request, b base) *build {
 	return &build{req: req, base: b, trees: newTreeCache(req.Cache, req.Logger),
-		memo: newLayerMemo(req, req.Epoch), staticMemo: newLayerMemo(req, staticEpoch)}
+		memo: newLayerMemo(req, req.Epoch), staticMemo: newLayerMemo(req, staticEpoch),
+		slots: make(chan struct{}, max(req.Jobs, 1))}
 }
 
 // prepareBase writes the static base layer once, when the base is static.
@@ -76,14 +80,21 @@ func (r *build) platform(ctx context.Context, p v1.Platform) (platformImage, err
 	return r.assemblePlatform(p, baseImg, beneath, built)
 }
 
-// layers builds every layer for p into slots indexed by layer position.
+// layers builds every layer for p into slots indexed by layer position,
+// each holding one of the build's r.slots while it is made and packed.
 func (r *build) layers(ctx context.Context, p v1.Platform, beneath *layer.Tree) ([]builtLayer, error) {
 	built := make([]builtLayer, len(r.req.Layers))
 	errs := make([]error, len(r.req.Layers))
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(r.req.Jobs)
 	for i, l := range r.req.Layers {
 		g.Go(func() error {
+			select {
+			case r.slots <- struct{}{}:
+				defer func() { <-r.slots }()
+			case <-gctx.Done():
+				errs[i] = gctx.Err()
+				return errs[i]
+			}
 			built[i], errs[i] = r.layer(gctx, l, p, beneath)
 			return errs[i]
 		})

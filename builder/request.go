@@ -121,8 +121,12 @@ type Request struct {
 	// ArchivePlatform picks the image a multi-platform docker-archive gets
 	// (default: the host's platform).
 	ArchivePlatform *v1.Platform
-	// Jobs bounds parallel work (default: the number of CPUs).
+	// Jobs bounds the layers being made and packed at once, across every
+	// platform, and the platforms in progress (default: the number of CPUs).
 	Jobs int
+	// CompressionJobs is how many workers compress each layer (default:
+	// GOMAXPROCS); the bytes do not depend on it.
+	CompressionJobs int
 	// WorkDir holds intermediate files; the caller creates and removes it.
 	WorkDir string
 	// Logger receives progress and warnings; nil discards them.

@@ -22,7 +22,7 @@ type buildFlags struct {
 	layouts, ociArchives, dockers   []string
 	base, archivePlatform           string
 	platforms, skipChecks           []string
-	jobs                            int
+	jobs, compressionJobs           int
 	entrypoint, cmd                 string
 	workdir, user, stopSignal       string
 	compression                     string

@@ -43,7 +43,7 @@ func (f *buildFlags) request(ctx context.Context, fs *pflag.FlagSet, e env, logg
 	if err != nil {
 		return req, err
 	}
-	req.Logger, req.Jobs, req.SkipImageChecks = logger, f.jobs, f.skipChecks
+	req.Logger, req.Jobs, req.CompressionJobs, req.SkipImageChecks = logger, f.jobs, f.compressionJobs, f.skipChecks
 	for _, c := range f.skipChecks {
 		if !slices.Contains(builder.ImageCheckNames(), c) {
 			return req, usagef("--skip-image-checks %q: unknown check (known: %s)", c, strings.Join(builder.ImageCheckNames(), ", "))
