@@ -88,3 +88,57 @@ func storeInHelper(path, key, user, password string) (bool, error) {
 	ac := types.AuthConfig{Username: user, Password: password, ServerAddress: key}
 	return true, cf.GetCredentialsStore(key).Store(ac)
 }
+
+// RemoveLogin deletes registry's credentials from the docker config file at
+// path, and from the credential helper the file names for it, as docker
+// logout does. It reports whether any were stored; the file is rewritten
+// atomically only when it held an entry.
+func RemoveLogin(path, registry string) (bool, error) {
+	key := registry
+	if key == name.DefaultRegistry || key == "docker.io" {
+		key = authn.DefaultAuthKey
+	}
+	erased, err := eraseInHelper(path, key)
+	if err != nil {
+		return false, fmt.Errorf("remove credentials for %s: %w", registry, err)
+	}
+	doc, err := readConfigDoc(path)
+	if err != nil {
+		return false, err
+	}
+	auths := map[string]json.RawMessage{}
+	if raw, ok := doc["auths"]; ok {
+		if err := json.Unmarshal(raw, &auths); err != nil {
+			return false, fmt.Errorf("parse %s: \"auths\" is not an object: %w", path, err)
+		}
+	}
+	if _, ok := auths[key]; !ok {
+		return erased, nil
+	}
+	delete(auths, key)
+	if doc["auths"], err = json.Marshal(auths); err != nil {
+		return false, err
+	}
+	return true, atomicfile.WriteJSON(path, 0o600, "\t", doc)
+}
+
+// eraseInHelper removes key from the credential helper the config file
+// names for it, if it names one; a helper that holds nothing for key is
+// not an error.
+func eraseInHelper(path, key string) (bool, error) {
+	cf, err := loadConfigFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	if cf.CredentialHelpers[key] == "" && cf.CredentialsStore == "" {
+		return false, nil
+	}
+	store := cf.GetCredentialsStore(key)
+	if ac, err := store.Get(key); err != nil || ac.Username == "" && ac.Password == "" && ac.IdentityToken == "" {
+		return false, nil
+	}
+	return true, store.Erase(key)
+}

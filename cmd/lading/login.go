@@ -9,13 +9,15 @@ import (
 
 const loginUsage = `Usage: lading login [flags] REGISTRY -u USER --password-stdin
 
-Checks USER and the password read from stdin against REGISTRY (HOST[:PORT]),
-as docker login does, and stores them in docker's config.json
+Checks USER and the password read from stdin against REGISTRY (HOST[:PORT];
+a scheme and path, as in https://registry.example/v2/, are dropped as docker
+does), as docker login does, and stores them in docker's config.json
 ($DOCKER_CONFIG/config.json, else ~/.docker/config.json) the way docker
 login does: as auths[REGISTRY].auth, or through the credential helper the
 file names. The file is replaced atomically, mode 0600; nothing is written
 when the registry rejects the credentials. The password is never taken on
-the command line, where other users could read it.
+the command line, where other users could read it: without --password-stdin,
+lading asks for it on a terminal, without echo (and for -u when missing).
 
 Example:
   echo "$TOKEN" | lading login registry.example -u ci --password-stdin
@@ -38,15 +40,10 @@ func runLogin(ctx context.Context, args []string, e env, stdin io.Reader, stdout
 	if err := parseFlags(fs, args, loginUsage, stdout); err != nil {
 		return err
 	}
-	switch {
-	case fs.NArg() != 1:
+	if fs.NArg() != 1 {
 		return usagef("want one REGISTRY, e.g. lading login registry.example -u USER --password-stdin")
-	case user == "":
-		return usagef("-u USER is required")
-	case !passwordStdin:
-		return usagef("--password-stdin is required: lading reads the password from stdin, never from the command line")
 	}
-	password, err := readPassword(stdin)
+	user, password, err := credentials(e, stdin, user, passwordStdin)
 	if err != nil {
 		return err
 	}
@@ -60,11 +57,44 @@ func runLogin(ctx context.Context, args []string, e env, stdin io.Reader, stdout
 	if err != nil {
 		return err
 	}
-	if err := client.Login(ctx, fs.Arg(0), user, password, config); err != nil {
+	if err := client.Login(ctx, registryHost(fs.Arg(0)), user, password, config); err != nil {
 		return err
 	}
 	fmt.Fprintln(stdout, "Login Succeeded")
 	return nil
+}
+
+// credentials returns the user and password: from the flags and stdin, or
+// asked for on a terminal.
+func credentials(e env, stdin io.Reader, user string, passwordStdin bool) (string, string, error) {
+	var err error
+	if user == "" && e.prompt != nil && !passwordStdin {
+		if user, err = e.prompt("Username: ", false); err != nil {
+			return "", "", err
+		}
+	}
+	switch {
+	case user == "":
+		return "", "", usagef("-u USER is required")
+	case passwordStdin:
+		password, err := readPassword(stdin)
+		return user, password, err
+	case e.prompt == nil:
+		return "", "", usagef("--password-stdin is required when stdin is not a terminal: lading reads the password from stdin, never from the command line")
+	}
+	password, err := e.prompt("Password: ", true)
+	if err == nil && password == "" {
+		err = usagef("no password given")
+	}
+	return user, password, err
+}
+
+// registryHost is REGISTRY as docker reads it: without a scheme or a path
+// (https://registry.example/v2/ is registry.example).
+func registryHost(s string) string {
+	s = strings.TrimPrefix(strings.TrimPrefix(s, "https://"), "http://")
+	host, _, _ := strings.Cut(s, "/")
+	return host
 }
 
 // readPassword reads a password from r, without its trailing newline.

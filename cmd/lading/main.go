@@ -37,7 +37,8 @@ func main() {
 		debug.SetMemoryLimit(memoryLimit)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], env{getenv: os.Getenv, lookup: os.LookupEnv, environ: os.Environ, getwd: os.Getwd}, os.Stdout, os.Stderr)
+	code := run(ctx, os.Args[1:], env{getenv: os.Getenv, lookup: os.LookupEnv, environ: os.Environ, getwd: os.Getwd,
+		prompt: terminalPrompt(os.Stdin, os.Stderr)}, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
@@ -48,6 +49,9 @@ type env struct {
 	lookup  func(string) (string, bool)
 	environ func() []string
 	getwd   func() (string, error)
+	// prompt asks a person at a terminal for a value (secret: without
+	// echo); nil when stdin is not a terminal.
+	prompt func(label string, secret bool) (string, error)
 }
 
 // usageError marks errors that exit with code 2.
@@ -76,6 +80,8 @@ func run(ctx context.Context, args []string, e env, stdout, stderr io.Writer) in
 		err = runLock(ctx, args[1:], e, stdout, stderr)
 	case "login":
 		err = runLogin(ctx, args[1:], e, os.Stdin, stdout, stderr)
+	case "logout":
+		err = runLogout(args[1:], e, stdout)
 	case "cache":
 		err = runCache(args[1:], e, stdout)
 	case "version":
@@ -114,7 +120,8 @@ const topUsage = `lading assembles reproducible container images without a daemo
 Usage:
   lading build [flags]     build an image from lading.yaml and/or host files (see lading build --help)
   lading push SRC REF...   push an OCI layout or archive to registries
-  lading login REGISTRY    store registry credentials (-u USER --password-stdin)
+  lading login REGISTRY    store registry credentials (-u USER --password-stdin, or prompts on a terminal)
+  lading logout REGISTRY   remove stored registry credentials
   lading lock              pin the spec's registry base to digests in lading.lock
   lading cache info|prune  show or trim the layer cache
   lading version           print the version, Go version and compressor pin
