@@ -76,8 +76,8 @@ func (c *Client) remoteOptions(rt http.RoundTripper) []remote.Option {
 		remote.WithAuthFromKeychain(c.keychain),
 		remote.WithUserAgent("lading"),
 		remote.WithJobs(c.o.pushJobs),
-		// Retrying is ours, not ggcr's: its transport retry would resend
-		// a PATCH into a broken upload session. These make ggcr try once.
+		// Retrying is ours, at one level (retryTransport), not ggcr's on
+		// top of it: that would multiply attempts. These make ggcr try once.
 		remote.WithRetryPredicate(func(error) bool { return false }),
 		remote.WithRetryStatusCodes(),
 		remote.WithRetryBackoff(remote.Backoff{Steps: 1}),

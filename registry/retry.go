@@ -16,9 +16,9 @@ import (
 // new session each time; an orphaned one costs the registry nothing). It
 // retries on connection errors, 408, 429 (after Retry-After) and 5xx.
 //
-// It never retries a request inside an upload session (the PATCH carrying
-// the blob, the PUT committing it): after a failure nobody knows how much
-// of the body the registry kept, so the blob restarts in a new session,
+// It never retries a request inside an upload session (lading's uploads
+// are monolithic: the one PUT that carries the blob and commits it): after
+// a failure nobody knows how much of the body the registry kept, so the blob restarts in a new session,
 // one level up (uploadBlob). A request whose body cannot be rewound (no
 // GetBody) is never retried either. A GET whose body breaks mid-way is
 // resumed by resumableBody.

@@ -42,7 +42,8 @@ func restartBlob(ctx context.Context, p retryPolicy, logger *slog.Logger, what s
 }
 
 // inSession reports whether err came from a request inside an upload
-// session (a PATCH or PUT to …/blobs/uploads/…), which no one may resend.
+// session (the PUT to …/blobs/uploads/…, or a PATCH should a registry's
+// answer lead there), which no one may resend.
 func inSession(err error) bool {
 	var te *transport.Error
 	if errors.As(err, &te) && te.Request != nil {
