@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -45,46 +44,6 @@ var benchFiles = treeLayout{
 }
 
 var benchCompressions = []Compression{Gzip, Zstd, None}
-
-// TestWriterMatchesReference checks that the writer's pipelined stream gives
-// the digests of a plain sequential tar → compressor pass that writes each
-// file in one call, over a tree spanning many pipe blocks and compressor
-// windows: neither the pipe nor write sizes may change a digest.
-func TestWriterMatchesReference(t *testing.T) {
-	dir := t.TempDir()
-	must(t, genTree(dir, treeLayout{{1, 3 << 20}, {6, 1 << 20}, {300, 8 << 10}}))
-	entries, err := Collect(dir, "/data", CollectOptions{})
-	must(t, err)
-	entries, err = Plan(entries)
-	must(t, err)
-	for _, c := range benchCompressions {
-		t.Run(string(c), func(t *testing.T) {
-			l := writeLayer(t, entries, WithCompression(c, 0))
-			diffID, digest := referenceDigests(t, entries, c, time.Unix(1700000000, 0))
-			if l.diffID.Hex != diffID || l.digest.Hex != digest {
-				t.Errorf("writer gave diffID %s digest %s; reference %s %s", l.diffID.Hex, l.digest.Hex, diffID, digest)
-			}
-		})
-	}
-}
-
-// TestBlockPipeStopsOnError checks that a failing consumer surfaces its
-// error from Write and Close instead of deadlocking the writer side.
-func TestBlockPipeStopsOnError(t *testing.T) {
-	boom := errors.New("disk full")
-	p := newBlockPipe(&failAfter{n: 3 * pipeBlockSize, err: boom})
-	block := make([]byte, pipeBlockSize/3)
-	var err error
-	for i := 0; err == nil && i < 100; i++ {
-		_, err = p.Write(block)
-	}
-	if !errors.Is(err, boom) {
-		t.Errorf("Write error = %v, want %v", err, boom)
-	}
-	if err := p.Close(); !errors.Is(err, boom) {
-		t.Errorf("Close error = %v, want %v", err, boom)
-	}
-}
 
 // failAfter accepts n bytes, then fails every write with err.
 type failAfter struct {

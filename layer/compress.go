@@ -82,8 +82,8 @@ func (c Compression) CheckLevel(level int) error {
 	return nil
 }
 
-// Pin describes the compressor and its pinned settings, for `lading version`.
-func Pin() string {
+// CompressorSettings describes the compressor and its pinned settings, for `lading version`.
+func CompressorSettings() string {
 	return fmt.Sprintf("klauspost/compress gzip level %d, zstd level %d; layer format %d: "+
 		"independent %d MiB blocks (gzip: 32 KiB dictionary carried over), "+
 		"output does not depend on the number of workers",

@@ -172,3 +172,25 @@ func TestWriteDetectsChangedFile(t *testing.T) {
 		t.Fatalf("Write error = %v, want a shrank-while-packing error", err)
 	}
 }
+
+// TestWriterMatchesReference checks that the writer's pipelined stream gives
+// the digests of a plain sequential tar → compressor pass that writes each
+// file in one call, over a tree spanning many pipe blocks and compressor
+// windows: neither the pipe nor write sizes may change a digest.
+func TestWriterMatchesReference(t *testing.T) {
+	dir := t.TempDir()
+	must(t, genTree(dir, treeLayout{{1, 3 << 20}, {6, 1 << 20}, {300, 8 << 10}}))
+	entries, err := Collect(dir, "/data", CollectOptions{})
+	must(t, err)
+	entries, err = Plan(entries)
+	must(t, err)
+	for _, c := range benchCompressions {
+		t.Run(string(c), func(t *testing.T) {
+			l := writeLayer(t, entries, WithCompression(c, 0))
+			diffID, digest := referenceDigests(t, entries, c, time.Unix(1700000000, 0))
+			if l.diffID.Hex != diffID || l.digest.Hex != digest {
+				t.Errorf("writer gave diffID %s digest %s; reference %s %s", l.diffID.Hex, l.digest.Hex, diffID, digest)
+			}
+		})
+	}
+}

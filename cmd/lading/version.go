@@ -15,6 +15,6 @@ func runVersion(stdout io.Writer) error {
 	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
 		v = bi.Main.Version
 	}
-	_, err := fmt.Fprintf(stdout, "lading %s\ngo %s %s/%s\ncompressor %s\n", v, runtime.Version(), runtime.GOOS, runtime.GOARCH, layer.Pin())
+	_, err := fmt.Fprintf(stdout, "lading %s\ngo %s %s/%s\ncompressor %s\n", v, runtime.Version(), runtime.GOOS, runtime.GOARCH, layer.CompressorSettings())
 	return err
 }
