@@ -76,6 +76,9 @@ func runBuild(ctx context.Context, args []string, e env, stdout, stderr io.Write
 	if err := f.checkOutputs(req.Outputs); err != nil {
 		return err
 	}
+	if err := f.checkCollisions(req); err != nil {
+		return err
+	}
 	results := stdout
 	if streaming {
 		results = stderr // stdout carries the stream alone

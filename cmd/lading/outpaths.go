@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strings"
 
 	"github.com/lading-dev/lading/builder"
@@ -73,4 +74,59 @@ func writeMetadata(path string, res *builder.Result, stdout io.Writer) error {
 	}
 	_, err = stdout.Write(append(raw, '\n'))
 	return err
+}
+
+// pathUse is one path a build reads or writes, as the user named it.
+type pathUse struct {
+	what string // "--oci-archive x.tar", "--add ./bin", …
+	abs  string // cleaned and absolute
+	dir  bool   // a directory a build reads or writes under
+}
+
+// checkCollisions refuses, before any build work, two outputs on one path
+// (x.tar and ./x.tar included), an output on or under an input, and an
+// input under an output: one would silently replace or read the other.
+func (f *buildFlags) checkCollisions(req builder.Request) error {
+	var outs, ins []pathUse
+	for _, o := range req.Outputs {
+		if o.Kind != builder.Registry && o.Path != stdoutPath {
+			outs = append(outs, use("--"+string(o.Kind)+" "+o.Path, o.Path, o.Kind == builder.OCILayout))
+		}
+	}
+	if f.metadataFile != "" && f.metadataFile != stdoutPath {
+		outs = append(outs, use("--metadata-file "+f.metadataFile, f.metadataFile, false))
+	}
+	for _, l := range req.Layers {
+		for _, fl := range l.Files {
+			ins = append(ins, use("input "+fl.Src+" (layer "+l.Name+")", fl.Src, true))
+		}
+	}
+	for i, a := range outs {
+		for _, b := range outs[i+1:] {
+			if a.abs == b.abs {
+				return usagef("%s and %s name the same path %s: give each output its own", a.what, b.what, a.abs)
+			}
+		}
+		for _, in := range ins {
+			if overlaps(a, in) {
+				return usagef("%s would be written on or inside %s (or the other way round): write outputs outside the inputs", a.what, in.what)
+			}
+		}
+	}
+	return nil
+}
+
+func use(what, p string, dir bool) pathUse {
+	abs, err := filepath.Abs(p)
+	if err != nil {
+		abs = filepath.Clean(p)
+	}
+	return pathUse{what: what, abs: abs, dir: dir}
+}
+
+// overlaps reports whether out and in are one path, or one lies under the
+// other where that one is a directory.
+func overlaps(out, in pathUse) bool {
+	under := func(p, dir string) bool { return strings.HasPrefix(p, dir+string(filepath.Separator)) }
+	return out.abs == in.abs || (in.dir && under(out.abs, in.abs)) || (out.dir && under(in.abs, out.abs))
 }
