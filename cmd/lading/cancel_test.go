@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestInterruptedBuild: a cancelled build (Ctrl-C) exits 130 and leaves
@@ -26,5 +28,39 @@ func TestInterruptedBuild(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(out); len(left) != 0 || stdout.Len() != 0 {
 		t.Fatalf("interrupted build left %v, printed %q", left, stdout.String())
+	}
+}
+
+// TestSecondInterruptExits: lading blocked in a read that does not watch
+// the context (a spec read from a pipe that never ends) exits 130 at the
+// second SIGINT (issue 13, case 14: both were ignored).
+func TestSecondInterruptExits(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs the lading binary")
+	}
+	cmd := exec.Command(ladingBinary(t), "build", "-f", "/dev/stdin", "--oci-layout", filepath.Join(t.TempDir(), "out"))
+	cmd.Env = childEnv()
+	stdin, err := cmd.StdinPipe() // held open: the read blocks
+	noErr(t, err)
+	defer stdin.Close()
+	noErr(t, cmd.Start())
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	time.Sleep(500 * time.Millisecond)
+	noErr(t, cmd.Process.Signal(os.Interrupt))
+	select {
+	case err := <-done:
+		t.Fatalf("lading ended at the first interrupt while blocked (%v): the test needs it blocked", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	noErr(t, cmd.Process.Signal(os.Interrupt))
+	select {
+	case <-done:
+		if code := cmd.ProcessState.ExitCode(); code != exitCanceled {
+			t.Errorf("exit %d after the second interrupt, want %d", code, exitCanceled)
+		}
+	case <-time.After(5 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("lading ignored a second interrupt")
 	}
 }

@@ -36,11 +36,30 @@ func main() {
 	if os.Getenv("GOMEMLIMIT") == "" {
 		debug.SetMemoryLimit(memoryLimit)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptible()
 	code := run(ctx, os.Args[1:], env{getenv: os.Getenv, lookup: os.LookupEnv, environ: os.Environ, getwd: os.Getwd,
 		prompt: terminalPrompt(os.Stdin, os.Stderr)}, os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
+}
+
+// interruptible returns a context cancelled by the first SIGINT or SIGTERM;
+// lading then stops, leaving every output whole or absent. A second signal
+// exits with 130 at once, even from a read that does not watch the context
+// (issue 13, case 14); temporary files it leaves are removed by a later
+// build once they are stale.
+func interruptible() (context.Context, func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sigs
+		cancel()
+		<-sigs
+		fmt.Fprintln(os.Stderr, "lading: interrupted twice: exiting at once")
+		os.Exit(exitCanceled)
+	}()
+	return ctx, func() { signal.Stop(sigs); cancel() }
 }
 
 // env is the process environment, injected so tests can replace it.
