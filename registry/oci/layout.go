@@ -26,19 +26,35 @@ const layoutFile = `{"imageLayoutVersion":"1.0.0"}`
 // a blob already present is kept only if its content matches its digest.
 // index.json is replaced last, so it never names a missing blob. A layout
 // that did not exist is built beside dir and renamed into place whole.
+//
+// Concurrent writers, in this process or others, take turns: an update
+// holds an exclusive lock on index.json.lock beside index.json, and a
+// writer whose new layout lost the race to create dir adds to the one that
+// won (issue 13, case 17: ten builds into one layout each printed success
+// while index.json kept only some of their refs, and concurrent first
+// builds failed with "file exists").
 func WriteLayout(ctx context.Context, dir string, a Artifact, refName string) error {
 	_, err := os.Stat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		return writeNewLayout(ctx, dir, a, refName)
-	}
-	if err != nil {
+		if err := writeNewLayout(ctx, dir, a, refName); !errors.Is(err, errLayoutAppeared) {
+			return err
+		}
+	} else if err != nil {
 		return fmt.Errorf("stat OCI layout %s: %w", dir, err)
 	}
 	if err := CheckLayout(dir); err != nil {
 		return err
 	}
+	unlock, err := lockLayout(dir)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	return updateLayout(ctx, dir, a, refName)
 }
+
+// errLayoutAppeared is writeNewLayout losing the race to create the layout.
+var errLayoutAppeared = errors.New("another writer created the layout first")
 
 // writeNewLayout builds the layout in a sibling temp dir, then renames it.
 func writeNewLayout(ctx context.Context, dir string, a Artifact, refName string) (err error) {
@@ -63,6 +79,10 @@ func writeNewLayout(ctx context.Context, dir string, a Artifact, refName string)
 		return err
 	}
 	if err := os.Rename(tmp, dir); err != nil {
+		if _, serr := os.Stat(filepath.Join(dir, "index.json")); serr == nil {
+			os.RemoveAll(tmp)
+			return errLayoutAppeared
+		}
 		return fmt.Errorf("move OCI layout into %s: %w", dir, atomicfile.Cause(err))
 	}
 	return nil
