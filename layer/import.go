@@ -16,12 +16,15 @@ import (
 // hashed and counted, and decompressed with want.Compression to hash and
 // count the tar stream, so digest, size, diffID and uncompressed size are
 // all measured, none taken on trust. At most want.Size+1 bytes are read
-// from r. On any mismatch or error no file is left behind.
+// from r; want.Compression must be w's. On any mismatch or error no file is left behind.
 //
 // The caller still vouches that want is the layer it asked for: Import
 // proves only that the bytes are the blob want names and that its diffID
 // is true (a wrong diffID would make a wrong image config).
 func (w *Writer) Import(ctx context.Context, r io.Reader, want Info) (l *Layer, err error) {
+	if want.Compression != w.o.compression {
+		return nil, fmt.Errorf("import layer %s: it is %s-compressed, this writer writes %s", want.Digest, want.Compression, w.o.compression)
+	}
 	tmp, err := os.CreateTemp(w.dir, ".layer-*.tmp")
 	if err != nil {
 		return nil, fmt.Errorf("create layer file: %w", err)
