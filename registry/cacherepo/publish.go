@@ -34,6 +34,9 @@ func (r *Repo) Publish(ctx context.Context, layers map[string]*layer.Layer) {
 		})
 	}
 	g.Wait()
+	if n := len(keys) - countErrs(errs); n > 0 {
+		r.logger.Info("published layers to the cache repository", "repository", r.repo.String(), "layers", n)
+	}
 	if err := errors.Join(errs...); err != nil && ctx.Err() == nil {
 		r.logger.Warn("could not publish layers to the cache repository; other runners will pack them",
 			"repository", r.repo.String(), "failed", countErrs(errs), "of", len(keys), "err", err)

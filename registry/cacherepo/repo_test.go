@@ -77,6 +77,7 @@ func TestPublishThenGet(t *testing.T) {
 		t.Errorf("Get = %+v at %s, want %+v", got.Info(), got.Path(), l.Info())
 	}
 	_, other := packed(t, "unpublished")
+	f.log.Reset()
 	if _, ok := f.repo.Get(ctx, other, w); ok || f.log.Len() != 0 {
 		t.Errorf("Get of an unknown key: ok=%v, log %q; want a quiet miss", ok, f.log)
 	}
