@@ -52,6 +52,10 @@ func Build(ctx context.Context, req Request) (*Result, error) {
 	if res != nil {
 		res.LayersPacked = bd.memo.written.Load() + bd.staticMemo.written.Load()
 	}
+	if err == nil {
+		bd.memo.publish(ctx)
+		bd.staticMemo.publish(ctx)
+	}
 	return res, err
 }
 

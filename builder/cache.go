@@ -97,24 +97,46 @@ func (c *treeCache) store(d v1.Hash, t *layer.Tree) {
 	}
 }
 
+// SharedCache is a layer cache tier shared by many machines
+// (registry/cacherepo.Repo). It never fails a build: anything wrong with it
+// is its own warning and a miss.
+type SharedCache interface {
+	// Get returns the layer stored under key, imported through w into
+	// w's directory and verified, or false.
+	Get(ctx context.Context, key string, w *layer.Writer) (*layer.Layer, bool)
+	// Publish stores each layer under its key.
+	Publish(ctx context.Context, layers map[string]*layer.Layer)
+}
+
+// Where a cached layer came from (LayerInfo.CacheSource).
+const (
+	SourceLocal    = "local"
+	SourceRegistry = "registry"
+)
+
 // layerMemo writes each distinct planned entry list once per build (a
 // files layer that plans the same on every platform is packed once) and,
 // with a layer cache, not at all when the cache holds it: the cache key
-// (layer.Writer.Key) names the layer's bytes before they are made.
+// (layer.Writer.Key) names the layer's bytes before they are made. With a
+// shared cache too, it asks that before packing and remembers what it
+// packed, for publish.
 type layerMemo struct {
 	w      *layer.Writer
 	cache  *cache.Cache // nil: no layer cache
+	shared SharedCache  // nil: no shared tier
 	logger *slog.Logger
 	err    error
 	layers onceMap[string, memoLayer]
 	// written counts the layers tarred and compressed by this build.
 	written atomic.Int64
+	mu      sync.Mutex
+	packed  map[string]*layer.Layer // by key, for publish
 }
 
-// memoLayer is a layer and whether the cache supplied it.
+// memoLayer is a layer and which cache supplied it ("" for none).
 type memoLayer struct {
 	layer  *layer.Layer
-	cached bool
+	source string
 }
 
 func newLayerMemo(req Request, epoch time.Time) *layerMemo {
@@ -124,7 +146,8 @@ func newLayerMemo(req Request, epoch time.Time) *layerMemo {
 	}
 	w, err := layer.NewWriter(dir, layer.WithEpoch(epoch), layer.WithCompression(req.Compression, req.Level),
 		layer.WithCompressionJobs(req.CompressionJobs))
-	return &layerMemo{w: w, cache: req.LayerCache, logger: req.Logger, err: err}
+	return &layerMemo{w: w, cache: req.LayerCache, shared: req.SharedCache, logger: req.Logger, err: err,
+		packed: map[string]*layer.Layer{}}
 }
 
 // write returns the layer for planned, from the cache or written on first
@@ -142,16 +165,40 @@ func (m *layerMemo) write(ctx context.Context, planned []layer.Entry) (memoLayer
 	}
 	return m.layers.do(key, func() (memoLayer, error) {
 		if l, ok := m.cache.Get(key); ok {
-			return memoLayer{layer: l, cached: true}, nil
+			return memoLayer{layer: l, source: SourceLocal}, nil
+		}
+		if m.shared != nil {
+			if l, ok := m.shared.Get(ctx, key, m.w); ok {
+				m.keep(key, l)
+				return memoLayer{layer: l, source: SourceRegistry}, nil
+			}
 		}
 		ml, err := m.pack(ctx, planned)
 		if err == nil {
-			if err := m.cache.Put(key, ml.layer); err != nil {
-				m.logger.Warn("could not cache a layer", "err", err)
-			}
+			m.keep(key, ml.layer)
+			m.mu.Lock()
+			m.packed[key] = ml.layer
+			m.mu.Unlock()
 		}
 		return ml, err
 	})
+}
+
+// keep puts a layer in the local cache; failing to is a warning.
+func (m *layerMemo) keep(key string, l *layer.Layer) {
+	if err := m.cache.Put(key, l); err != nil {
+		m.logger.Warn("could not cache a layer", "err", err)
+	}
+}
+
+// publish gives the shared cache every layer this build packed.
+func (m *layerMemo) publish(ctx context.Context) {
+	if m.shared == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.shared.Publish(ctx, m.packed)
 }
 
 // pack tars and compresses planned.

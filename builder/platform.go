@@ -60,7 +60,7 @@ type builtLayer struct {
 	entries   []layer.Entry
 	layer     *layer.Layer
 	createdBy string
-	cached    bool // the layer cache supplied it: nothing was packed
+	source    string // the cache that supplied it ("": packed)
 }
 
 // platform builds p's layers (in parallel), checks and assembles its image.
@@ -119,7 +119,7 @@ func (r *build) layer(ctx context.Context, l Layer, p v1.Platform, beneath *laye
 		return builtLayer{}, fmt.Errorf("layer %s (%s): %w", l.Name, p, err)
 	}
 	logLayer(r.req.Logger, l.Name, p, written, time.Since(start))
-	return builtLayer{name: l.Name, entries: planned, layer: written.layer, createdBy: createdBy(l), cached: written.cached}, nil
+	return builtLayer{name: l.Name, entries: planned, layer: written.layer, createdBy: createdBy(l), source: written.source}, nil
 }
 
 // entries makes and collects a layer's files for p.
@@ -185,8 +185,12 @@ func (r *build) outputDir(l Layer, p v1.Platform) (string, error) {
 // logLayer says on stderr how one layer was had: from the cache, or
 // packed, with its size and time.
 func logLayer(logger *slog.Logger, name string, p v1.Platform, ml memoLayer, took time.Duration) {
-	if ml.cached {
+	switch ml.source {
+	case SourceLocal:
 		logger.Info("layer cached", "layer", name, "platform", p.String())
+		return
+	case SourceRegistry:
+		logger.Info("layer cached (registry)", "layer", name, "platform", p.String())
 		return
 	}
 	logger.Info("layer packed", "layer", name, "platform", p.String(), "size", ml.layer.Info().Size,

@@ -92,6 +92,12 @@ type Request struct {
 	// LayerCache keeps finished layers by cache key, and go and run
 	// outputs, across builds; nil caches nothing (every layer is packed).
 	LayerCache *cache.Cache
+	// SharedCache is the layer cache tier shared through a registry
+	// (--cache-repo, registry/cacherepo): asked for a layer LayerCache
+	// lacks before it is packed, and given the layers this build packed
+	// once it has succeeded. nil has none; it needs LayerCache, where the
+	// layers it supplies are kept.
+	SharedCache SharedCache
 	// Push pushes the image or index to every tag with Pusher, after the
 	// local outputs are written.
 	Push   bool
@@ -151,6 +157,9 @@ func (r *Request) normalize() error {
 	}
 	if len(r.Outputs) == 0 && !r.Push {
 		return fmt.Errorf("no output given")
+	}
+	if r.SharedCache != nil && r.LayerCache == nil {
+		return fmt.Errorf("a shared layer cache needs the local layer cache to keep its layers")
 	}
 	if r.Push && (r.Pusher == nil || len(r.Tags) == 0) {
 		return fmt.Errorf("push: no registry client or no tag to push to")

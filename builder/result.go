@@ -54,6 +54,9 @@ type LayerInfo struct {
 	// Cached is true for a layer of lading's that the layer cache
 	// supplied, so nothing was tarred or compressed for it.
 	Cached bool `json:"cached"`
+	// CacheSource says which cache: SourceLocal or SourceRegistry (the
+	// shared tier, --cache-repo); empty when the layer was packed.
+	CacheSource string `json:"cacheSource,omitempty"`
 }
 
 // Written is one output that was written. Digest is what the output is
@@ -119,7 +122,8 @@ func describeImage(pi platformImage) (ManifestInfo, error) {
 	for i, l := range m.Layers {
 		li := LayerInfo{Digest: l.Digest, DiffID: cf.RootFS.DiffIDs[i], Size: l.Size, MediaType: l.MediaType}
 		if i >= first {
-			li.Name, li.Cached = pi.layers[i-first].name, pi.layers[i-first].cached
+			bl := pi.layers[i-first]
+			li.Name, li.Cached, li.CacheSource = bl.name, bl.source != "", bl.source
 		}
 		mi.Layers = append(mi.Layers, li)
 	}

@@ -31,7 +31,7 @@ type buildFlags struct {
 	metadataFile                    string
 	push                            bool
 	remote                          remoteFlags
-	specFile, cacheDir              string
+	specFile, cacheDir, cacheRepo   string
 	noCache, noSpec, quiet          bool
 }
 
@@ -99,6 +99,9 @@ func runBuild(ctx context.Context, args []string, e env, stdout, stderr io.Write
 	}
 	if req.LayerCache != nil {
 		defer req.LayerCache.Close()
+	}
+	if req.SharedCache, err = f.sharedCache(client, req.LayerCache, logger); err != nil {
+		return err
 	}
 	work, err := os.MkdirTemp("", "lading-build-*")
 	if err != nil {

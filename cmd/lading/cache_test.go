@@ -57,8 +57,9 @@ type buildMeta struct {
 	LayersPacked int    `json:"layersPacked"`
 	Manifests    []struct {
 		Layers []struct {
-			Name   string `json:"name"`
-			Cached bool   `json:"cached"`
+			Name        string `json:"name"`
+			Cached      bool   `json:"cached"`
+			CacheSource string `json:"cacheSource"`
 		} `json:"layers"`
 	} `json:"manifests"`
 }

@@ -20,15 +20,16 @@ const module = "github.com/lading-dev/lading"
 // other way; the spec language (builder/spec) builds on builder, whose only
 // way in from a spec is the Request it returns.
 var allowed = map[string][]string{
-	"layer/atomicfile": {},
-	"layer":            {"layer/atomicfile"},
-	"layer/cache":      {"layer", "layer/atomicfile"},
-	"manifest":         {"layer"},
-	"registry/oci":     {"layer", "layer/atomicfile", "manifest"},
-	"registry":         {"layer", "layer/atomicfile", "manifest", "registry/oci"},
-	"builder":          {"layer", "layer/atomicfile", "layer/cache", "manifest", "registry", "registry/oci"},
-	"builder/spec":     {"layer", "manifest", "registry/oci", "builder"},
-	"cmd/lading":       {"layer", "layer/atomicfile", "layer/cache", "manifest", "registry", "registry/oci", "builder", "builder/spec"},
+	"layer/atomicfile":   {},
+	"layer":              {"layer/atomicfile"},
+	"layer/cache":        {"layer", "layer/atomicfile"},
+	"manifest":           {"layer"},
+	"registry/oci":       {"layer", "layer/atomicfile", "manifest"},
+	"registry":           {"layer", "layer/atomicfile", "manifest", "registry/oci"},
+	"registry/cacherepo": {"layer", "registry", "registry/oci"},
+	"builder":            {"layer", "layer/atomicfile", "layer/cache", "manifest", "registry", "registry/oci"},
+	"builder/spec":       {"layer", "manifest", "registry/oci", "builder"},
+	"cmd/lading":         {"layer", "layer/atomicfile", "layer/cache", "manifest", "registry", "registry/cacherepo", "registry/oci", "builder", "builder/spec"},
 }
 
 // maxFiles is the most non-test .go files a package may hold before it is

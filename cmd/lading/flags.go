@@ -63,6 +63,7 @@ func (f *buildFlags) flagSet() *pflag.FlagSet {
 	fs.StringVar(&f.epoch, "source-date-epoch", "", "Unix time for every timestamp (default: $SOURCE_DATE_EPOCH, else git HEAD's commit time, else 0)\n  e.g. --source-date-epoch 1700000000")
 	fs.StringVar(&f.metadataFile, "metadata-file", "", "write JSON describing the image, its layers and every output to FILE; - writes it to stdout\n  (at most one of --oci-archive, --docker-archive, --metadata-file may be -; result lines then go to stderr)\n  e.g. --metadata-file build.json")
 	fs.StringVar(&f.cacheDir, "cache-dir", "", "lading's cache: finished layers, go and run outputs, digest-pinned bases\n  (default: $LADING_CACHE_DIR, else $XDG_CACHE_HOME/lading, else ~/.cache/lading)\n  e.g. --cache-dir /var/cache/lading")
+	fs.StringVar(&f.cacheRepo, "cache-repo", "", "share finished layers through this registry repository: look each layer up there before packing it,\n  publish the layers this build packed (REPO:layer-<cache key>); a failing cache repo is a warning, never a failed build\n  e.g. --cache-repo registry.example/team/app-cache")
 	fs.BoolVar(&f.noCache, "no-cache", false, "pack every layer and run every command afresh, reading and writing no layer cache\n  e.g. --no-cache")
 	fs.BoolVar(&f.push, "push", false, "push the image or index to every tag (-t's, else the spec's, and --tag-add's), after the local outputs\n  e.g. --push -t registry.example/web/app:v1")
 	f.remote.addPush(fs)

@@ -13,10 +13,14 @@ import (
 
 	"github.com/lading-dev/lading/builder"
 	"github.com/lading-dev/lading/registry"
+	"github.com/lading-dev/lading/registry/cacherepo"
 )
 
 // The registry client pulls bases as well as pushing, so builds can use it.
 var _ builder.Fetcher = (*registry.Client)(nil)
+
+// A cache repository is the build's shared layer cache tier.
+var _ builder.SharedCache = (*cacherepo.Repo)(nil)
 
 // remoteFlags configure the registry client: the plain config of `lading
 // push` and `lading login` (and of `lading build --push`), converted once

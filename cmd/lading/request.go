@@ -21,6 +21,8 @@ import (
 	"github.com/lading-dev/lading/layer"
 	"github.com/lading-dev/lading/layer/cache"
 	"github.com/lading-dev/lading/manifest"
+	"github.com/lading-dev/lading/registry"
+	"github.com/lading-dev/lading/registry/cacherepo"
 	"github.com/lading-dev/lading/registry/oci"
 )
 
@@ -171,6 +173,22 @@ func (f *buildFlags) layerCache(e env, logger *slog.Logger) (*cache.Cache, error
 		return nil, usageError{fmt.Errorf("--cache-dir: %w (give a writable directory, or --no-cache)", err)}
 	}
 	return c, nil
+}
+
+// sharedCache opens --cache-repo through the build's registry client; the
+// layers it supplies are kept in the layer cache, which it needs.
+func (f *buildFlags) sharedCache(client *registry.Client, local *cache.Cache, logger *slog.Logger) (builder.SharedCache, error) {
+	if f.cacheRepo == "" {
+		return nil, nil
+	}
+	if local == nil {
+		return nil, usagef("--cache-repo needs the layer cache, where shared layers are kept: drop --no-cache, or give --cache-dir")
+	}
+	repo, err := cacherepo.New(client, f.cacheRepo, logger)
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--cache-repo: %w", err)}
+	}
+	return repo, nil
 }
 
 // packing sets the compressor from the flags.
