@@ -22,9 +22,9 @@ import (
 // reported, joined in document order. ${...} in string values expands from
 // vars; relative paths resolve against the spec's directory.
 func Load(path string, vars Vars) (*Spec, error) {
-	data, err := os.ReadFile(path)
+	data, err := readSpec(path)
 	if err != nil {
-		return nil, fmt.Errorf("read spec: %w", err)
+		return nil, err
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {
@@ -69,6 +69,28 @@ func parseYAML(path string, data []byte) (*yaml.Node, error) {
 		return nil, yamlError(path, err)
 	}
 	return deref(&doc), nil
+}
+
+// MaxSpecSize bounds what is read of a spec: real ones are a few KiB, and
+// -f /dev/zero must not fill memory (issue 13, case 12).
+const MaxSpecSize = 1 << 20
+
+// readSpec reads at most MaxSpecSize bytes of the spec at path (a file or
+// a pipe such as /dev/stdin), refusing a larger one.
+func readSpec(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("read spec: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxSpecSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read spec %s: %w", path, err)
+	}
+	if len(data) > MaxSpecSize {
+		return nil, fmt.Errorf("read spec %s: larger than %d bytes; a spec is a short YAML file", path, MaxSpecSize)
+	}
+	return data, nil
 }
 
 var yamlLine = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)

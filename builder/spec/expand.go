@@ -50,6 +50,11 @@ func expand(s string, v Vars) (string, error) {
 	}
 }
 
+// maxNesting bounds ${A:-${B:-…}} nesting: each level rescans what it
+// holds, so 40,000 levels took 20 s (issue 13, case 12). Real specs nest
+// two or three deep.
+const maxNesting = 16
+
 // braced splits s, which follows a "${", at the "}" that closes it,
 // counting nested "${" (in defaults).
 func braced(s string) (body, rest string, err error) {
@@ -57,7 +62,9 @@ func braced(s string) (body, rest string, err error) {
 	for j := 0; j < len(s); j++ {
 		switch {
 		case strings.HasPrefix(s[j:], "${"):
-			depth++
+			if depth++; depth > maxNesting {
+				return "", "", fmt.Errorf("${...} nested more than %d deep: simplify the defaults", maxNesting)
+			}
 			j++
 		case s[j] == '}':
 			if depth--; depth == 0 {

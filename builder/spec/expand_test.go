@@ -76,3 +76,15 @@ func TestExpandValidName(t *testing.T) {
 		}
 	}
 }
+
+// TestSpecBounds: a deeply nested default and an endless spec file fail
+// fast with a clear error (issue 13, case 12).
+func TestSpecBounds(t *testing.T) {
+	deep := strings.Repeat("${A:-", 40000) + "x" + strings.Repeat("}", 40000)
+	if _, err := expand(deep, Vars{}); err == nil || !strings.Contains(err.Error(), "nested more than") {
+		t.Errorf("40,000 nested defaults: %v", err)
+	}
+	if _, err := Load("/dev/zero", Vars{}); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("Load(/dev/zero) = %v, want a size error", err)
+	}
+}
