@@ -11,7 +11,6 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/lading-dev/lading/layer"
@@ -31,7 +30,7 @@ func OpenLayout(dir, sel string) (Artifact, error) {
 // openLayout is OpenLayout without dir in its errors, so an extracted
 // archive can name itself instead of its temporary directory.
 func openLayout(dir, sel string) (Artifact, error) {
-	idx, err := layout.ImageIndexFromPath(dir)
+	idx, err := readLayoutTop(dir)
 	if err != nil {
 		return nil, err
 	}
