@@ -54,12 +54,12 @@ func readBounded(path string, max int64) ([]byte, error) {
 	return b, err
 }
 
-// notTheBlob ends the errors of checkBlob, with the fix.
+// notTheBlob ends the errors of CheckBlob, with the fix.
 const notTheBlob = "it is not the blob its descriptor names; the image is broken or forged: export or pull it again"
 
-// checkBlob checks that b is the blob desc names: its size, then its
-// sha256. A blob lading would read whole must also fit max.
-func checkBlob(b []byte, desc v1.Descriptor) error {
+// CheckBlob checks that b is the blob desc names: its size, then its
+// sha256 (the only digest lading accepts).
+func CheckBlob(b []byte, desc v1.Descriptor) error {
 	if int64(len(b)) != desc.Size {
 		return fmt.Errorf("blob %s holds %d bytes, not the %d its descriptor says: %s", desc.Digest, len(b), desc.Size, notTheBlob)
 	}
@@ -73,9 +73,10 @@ func checkBlob(b []byte, desc v1.Descriptor) error {
 	return nil
 }
 
-// checkDeclared refuses a descriptor that declares more than max bytes
-// before anything is read.
-func checkDeclared(desc v1.Descriptor, max int64, what string) error {
+// CheckDeclared refuses a descriptor that declares more than max bytes
+// (or a negative size), before anything is read; what names the blob's
+// role in errors ("config").
+func CheckDeclared(desc v1.Descriptor, max int64, what string) error {
 	if desc.Size > max || desc.Size < 0 {
 		return fmt.Errorf("%s %s declares %d bytes, more than the %d lading reads", what, desc.Digest, desc.Size, max)
 	}

@@ -40,14 +40,14 @@ func readLayoutTop(dir string) (*layoutIndex, error) {
 // readLayoutBlob reads the blob desc names, whole, capped at max bytes
 // and checked against desc's size and digest.
 func readLayoutBlob(dir string, desc v1.Descriptor, max int64, what string) ([]byte, error) {
-	if err := checkDeclared(desc, max, what); err != nil {
+	if err := CheckDeclared(desc, max, what); err != nil {
 		return nil, err
 	}
 	b, err := readBounded(filepath.Join(dir, "blobs", desc.Digest.Algorithm, desc.Digest.Hex), max)
 	if err != nil {
 		return nil, fmt.Errorf("read %s %s: %w", what, desc.Digest, err)
 	}
-	if err := checkBlob(b, desc); err != nil {
+	if err := CheckBlob(b, desc); err != nil {
 		return nil, fmt.Errorf("read %s: %w", what, err)
 	}
 	return b, nil
