@@ -116,3 +116,31 @@ func treeSize(dir string) int64 {
 	})
 	return n
 }
+
+// TestDockerArchiveIsBounded: a docker-archive with a sparse member, a
+// manifest.json over MaxIndexSize or a config over MaxConfigSize is
+// refused before ggcr reads it whole (issue 13, cases 6 and 7).
+func TestDockerArchiveIsBounded(t *testing.T) {
+	manifest := `[{"Config":"c.json","RepoTags":[],"Layers":[]}]`
+	for _, tc := range []struct {
+		name  string
+		files map[string]string
+		extra []byte
+		want  string
+	}{
+		{"sparse member", map[string]string{"manifest.json": manifest, "c.json": "{}"}, sparseMember("l.tar", 64<<20), "sparse"},
+		{"manifest.json too big", map[string]string{"manifest.json": manifest + strings.Repeat(" ", MaxIndexSize)}, nil, "manifest.json holds"},
+		{"config too big", map[string]string{"manifest.json": manifest, "c.json": "{}" + strings.Repeat(" ", MaxConfigSize)}, nil, "config c.json holds"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for name, data := range tc.files {
+				writeFile(t, filepath.Join(dir, name), []byte(data))
+			}
+			path := filepath.Join(t.TempDir(), "d.tar")
+			writeFile(t, path, tarOfDir(t, dir, tc.extra))
+			_, err := OpenDockerArchive(path)
+			wantErr(t, err, tc.want)
+		})
+	}
+}

@@ -86,7 +86,7 @@ func (r relabeled) Unwrap() error { return r.err }
 // OpenDockerArchive opens the image in the docker-archive at path (the
 // first one when it holds several).
 func OpenDockerArchive(path string) (v1.Image, error) {
-	if _, err := os.Stat(path); err != nil {
+	if err := checkDockerArchive(path); err != nil {
 		return nil, fmt.Errorf("open docker-archive %s: %w", path, err)
 	}
 	img, err := tarball.ImageFromPath(path, nil)
