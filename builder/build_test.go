@@ -117,8 +117,7 @@ func TestBuildOnMultiPlatformBase(t *testing.T) {
 		t.Errorf("annotations = %v, want base.digest %s (the arm64 base image) and no base.name for a bare local tag", m.Annotations, baseImgDigest)
 	}
 	// /bin/tool went to /usr/bin/tool: /bin stays the base's symlink.
-	tree, err := layer.ReadTree(layers[1:])
-	noErr(t, err)
+	tree := readTree(t, img, 1)
 	if got := strings.Join(tree.Paths(), ","); got != "/usr/bin/tool" {
 		t.Errorf("lading's layer holds %s, want only /usr/bin/tool", got)
 	}
@@ -177,9 +176,7 @@ func TestStaticBase(t *testing.T) {
 	noErr(t, err)
 	img := a.(v1.Image)
 	noErr(t, validate.Image(img))
-	layers, _ := img.Layers()
-	tree, err := layer.ReadTree(layers, "/etc/passwd")
-	noErr(t, err)
+	tree := readTree(t, img, 0, "/etc/passwd")
 	for _, p := range []string{"/etc/passwd", "/etc/group", "/etc/nsswitch.conf", "/etc/os-release", caBundlePath, "/home/nonroot", "/tmp", "/bin/tool"} {
 		if _, ok := tree.Node(p); !ok {
 			t.Errorf("static image lacks %s", p)
@@ -209,4 +206,14 @@ func noErr(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// readTree reads img's file tree from its layer from on, verified.
+func readTree(t *testing.T, img v1.Image, from int, keep ...string) *layer.Tree {
+	t.Helper()
+	layers, err := baseLayers(img)
+	noErr(t, err)
+	tree, err := layer.ReadTree(layers[from:], keep...)
+	noErr(t, err)
+	return tree
 }

@@ -25,8 +25,12 @@ import (
 // baseFiles are the base files whose content the image checks read.
 var baseFiles = []string{"/etc/passwd", "/etc/group"}
 
-// treeCache holds base file trees by base image digest, so platforms that
-// share a base (and the static base) read its headers once per build.
+// treeCache holds base file trees by base image manifest digest, so
+// platforms that share a base (and the static base) read its headers once
+// per build. A tree is stored only after layer.ReadTree verified every
+// layer against the manifest and config, and the manifest digest is the
+// sha256 of the manifest's bytes, which name those layers and that config:
+// so a key names verified content only (issue 13).
 type treeCache struct {
 	trees onceMap[v1.Hash, *layer.Tree]
 	// dir keeps trees across builds (nil Cache: in memory only).
@@ -54,9 +58,9 @@ func (c *treeCache) get(img v1.Image) (*layer.Tree, error) {
 		if t := c.load(d); t != nil {
 			return t, nil
 		}
-		layers, err := img.Layers()
+		layers, err := baseLayers(img)
 		if err != nil {
-			return nil, fmt.Errorf("list base layers: %w", err)
+			return nil, err
 		}
 		t, err := layer.ReadTree(layers, baseFiles...)
 		if err == nil {
@@ -64,6 +68,33 @@ func (c *treeCache) get(img v1.Image) (*layer.Tree, error) {
 		}
 		return t, err
 	})
+}
+
+// baseLayers describes img's layers as its manifest and config name them,
+// for layer.ReadTree to check the bytes against.
+func baseLayers(img v1.Image) ([]layer.BaseLayer, error) {
+	m, err := img.Manifest()
+	if err != nil {
+		return nil, fmt.Errorf("read base manifest: %w", err)
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, fmt.Errorf("read base config: %w", err)
+	}
+	if len(cf.RootFS.DiffIDs) != len(m.Layers) {
+		return nil, fmt.Errorf("read base image %s: its config lists %d rootfs.diff_ids for %d layers; "+
+			"the base is broken: rebuild or re-export it", m.Config.Digest, len(cf.RootFS.DiffIDs), len(m.Layers))
+	}
+	out := make([]layer.BaseLayer, len(m.Layers))
+	for i, d := range m.Layers {
+		l, err := img.LayerByDigest(d.Digest)
+		if err != nil {
+			return nil, fmt.Errorf("open base layer %s: %w", d.Digest, err)
+		}
+		out[i] = layer.BaseLayer{Digest: d.Digest, Size: d.Size, MediaType: d.MediaType,
+			DiffID: cf.RootFS.DiffIDs[i], Open: l.Compressed}
+	}
+	return out, nil
 }
 
 // load reads a cached tree; any failure is a miss.

@@ -9,8 +9,6 @@ import (
 	"path"
 	"slices"
 	"strings"
-
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
 // Node is one path of a [Tree].
@@ -71,12 +69,17 @@ func (t *Tree) del(p string) {
 // ReadTree reads the tar headers of layers, bottom first, into a tree. Only
 // headers are read, except the content of the regular files named in keep
 // (e.g. /etc/passwd), which is kept in the node's Data.
-func ReadTree(layers []v1.Layer, keep ...string) (*Tree, error) {
+//
+// Every layer is verified as it is read: its compression must be what its
+// media type says, and its bytes, read to their end, must have the digest
+// and size its descriptor gives and the diffID its config gives. The tree
+// is returned only when all of them do, so a caller may cache it under the
+// image's manifest digest (issue 13).
+func ReadTree(layers []BaseLayer, keep ...string) (*Tree, error) {
 	t := NewTree()
 	for i, l := range layers {
 		if err := t.readLayer(l, keep); err != nil {
-			d, _ := l.Digest()
-			return nil, fmt.Errorf("read base layer %d (%s): %w", i, d, err)
+			return nil, fmt.Errorf("read base layer %d (%s): %w", i, l.Digest, err)
 		}
 	}
 	return t, nil
@@ -127,20 +130,25 @@ func (t *Tree) Paths() []string {
 	return out
 }
 
-// readLayer applies one layer's headers.
-func (t *Tree) readLayer(l v1.Layer, keep []string) error {
-	rc, err := l.Uncompressed()
+// readLayer applies one layer's headers, then checks its bytes.
+func (t *Tree) readLayer(l BaseLayer, keep []string) error {
+	s, err := openVerified(l)
 	if err != nil {
 		return err
 	}
-	defer rc.Close()
-	return EachHeader(rc, func(h *tar.Header, r io.Reader) error {
+	defer s.Close()
+	err = EachHeader(s, func(h *tar.Header, r io.Reader) error {
 		return t.applyHeader(h, r, keep)
 	})
+	return s.finish(err)
 }
 
 // EachHeader calls fn for every entry of the tar stream r, in order, with
 // a reader of the entry's content; an error from fn stops the walk.
+//
+// Sparse members (GNU type 'S', PAX GNU.sparse.* records) are refused:
+// archive/tar expands their holes, so a 20 KiB archive read as gigabytes
+// (issue 13), and no image tool writes them into layers or archives.
 func EachHeader(r io.Reader, fn func(h *tar.Header, content io.Reader) error) error {
 	tr := tar.NewReader(r)
 	for {
@@ -151,10 +159,27 @@ func EachHeader(r io.Reader, fn func(h *tar.Header, content io.Reader) error) er
 		if err != nil {
 			return err
 		}
+		if err := refuseSparse(h); err != nil {
+			return err
+		}
 		if err := fn(h, tr); err != nil {
 			return err
 		}
 	}
+}
+
+// refuseSparse refuses a sparse tar member, whose content archive/tar
+// would expand to its declared size however few bytes the archive holds.
+func refuseSparse(h *tar.Header) error {
+	sparse := h.Typeflag == tar.TypeGNUSparse
+	for k := range h.PAXRecords {
+		sparse = sparse || strings.HasPrefix(k, "GNU.sparse.")
+	}
+	if sparse {
+		return fmt.Errorf("entry %q is a sparse file, which lading does not read (its holes expand to %d bytes); "+
+			"repack it without sparse files (GNU tar: drop --sparse)", h.Name, h.Size)
+	}
+	return nil
 }
 
 // applyHeader adds, replaces or (for whiteouts) removes nodes for h.
@@ -212,8 +237,10 @@ func (t *Tree) removeUnder(p string, self bool) {
 }
 
 // treeVersion changes whenever the encoded form of a Tree does, so a
-// cache written by another lading version is read as a miss.
-const treeVersion = 1
+// cache written by another lading version is read as a miss. Version 2:
+// trees are cached only after their layers were verified (issue 13), so
+// trees cached by version 1 may be poisoned and are never read.
+const treeVersion = 2
 
 // Encode writes t in a form DecodeTree reads back (for on-disk caches).
 func (t *Tree) Encode(w io.Writer) error {

@@ -101,8 +101,8 @@ var acceptManifests = strings.Join([]string{string(types.OCIImageIndex), string(
 // address on another host: a registry must not steer our uploads at
 // internal services (the SSRF that ggcr's nextLocation also guards).
 func checkRedirect(req *http.Request, via []*http.Request) error {
-	if len(via) >= 10 {
-		return fmt.Errorf("stopped after 10 redirects")
+	if len(via) >= maxRedirects {
+		return fmt.Errorf("stopped after %d redirects", maxRedirects)
 	}
 	if err := checkOtherHost(via[0].URL, req.URL); err != nil {
 		return err

@@ -164,7 +164,7 @@ func linkBlob(src, dst string) error {
 // is empty. A non-empty directory that is not a layout is an error.
 func readLayoutIndex(dir string) (*v1.IndexManifest, error) {
 	empty := &v1.IndexManifest{SchemaVersion: 2, MediaType: types.OCIImageIndex, Manifests: []v1.Descriptor{}}
-	raw, err := os.ReadFile(filepath.Join(dir, "index.json"))
+	raw, err := readBounded(filepath.Join(dir, "index.json"), MaxIndexSize)
 	if errors.Is(err, fs.ErrNotExist) {
 		names, derr := os.ReadDir(dir)
 		if derr != nil {

@@ -3,7 +3,6 @@ package oci
 import (
 	"archive/tar"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,7 +10,6 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/lading-dev/lading/layer"
@@ -31,7 +29,7 @@ func OpenLayout(dir, sel string) (Artifact, error) {
 // openLayout is OpenLayout without dir in its errors, so an extracted
 // archive can name itself instead of its temporary directory.
 func openLayout(dir, sel string) (Artifact, error) {
-	idx, err := layout.ImageIndexFromPath(dir)
+	idx, err := readLayoutTop(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +62,7 @@ func OpenOCIArchive(ctx context.Context, path, sel, workDir string) (Artifact, e
 		return nil, fmt.Errorf("extract oci-archive %s: %w", path, err)
 	}
 	if err := extract(ctx, path, dir); err != nil {
-		return nil, fmt.Errorf("extract oci-archive %s: %w", path, err)
+		return nil, fmt.Errorf("extract oci-archive %s: %w", path, relabeled{err, dir, path + "!"})
 	}
 	a, err := openLayout(dir, sel)
 	if err != nil {
@@ -85,49 +83,10 @@ type relabeled struct {
 func (r relabeled) Error() string { return strings.ReplaceAll(r.err.Error(), r.from, r.to) }
 func (r relabeled) Unwrap() error { return r.err }
 
-// extract unpacks the regular files and directories of a tar into dir,
-// refusing names that would escape it.
-func extract(ctx context.Context, path, dir string) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return layer.EachHeader(f, func(h *tar.Header, r io.Reader) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		return extractOne(r, h, dir)
-	})
-}
-
-func extractOne(r io.Reader, h *tar.Header, dir string) error {
-	name := filepath.Clean(h.Name)
-	if !filepath.IsLocal(name) {
-		return fmt.Errorf("entry %q escapes the archive", h.Name)
-	}
-	target := filepath.Join(dir, name)
-	switch h.Typeflag {
-	case tar.TypeDir:
-		return os.MkdirAll(target, 0o755)
-	case tar.TypeReg:
-		if err := os.MkdirAll(filepath.Dir(target), 0o755); err != nil {
-			return err
-		}
-		out, err := os.Create(target)
-		if err != nil {
-			return err
-		}
-		_, err = io.Copy(out, r)
-		return errors.Join(err, out.Close())
-	}
-	return nil
-}
-
 // OpenDockerArchive opens the image in the docker-archive at path (the
 // first one when it holds several).
 func OpenDockerArchive(path string) (v1.Image, error) {
-	if _, err := os.Stat(path); err != nil {
+	if err := checkDockerArchive(path); err != nil {
 		return nil, fmt.Errorf("open docker-archive %s: %w", path, err)
 	}
 	img, err := tarball.ImageFromPath(path, nil)
