@@ -48,6 +48,10 @@ func Collect(src, dest string, opts CollectOptions) ([]Entry, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	dest = intoDir(src, dest, opts.FollowSymlinks)
+	src, err := topLevel(src)
+	if err != nil {
+		return nil, err
+	}
 	pm, err := patternmatcher.New(opts.Exclude)
 	if err != nil {
 		return nil, fmt.Errorf("parse exclude patterns for %s: %w", src, err)
@@ -63,6 +67,22 @@ func Collect(src, dest string, opts CollectOptions) ([]Entry, error) {
 		return nil, err
 	}
 	return c.entries, nil
+}
+
+// topLevel follows src itself when it is a symlink, as Dockerfile COPY
+// does: --add ./current:/app with current -> releases/42 adds the release,
+// not a link that would dangle in the image (issue 13, case 18). Links
+// inside src are stored as links unless FollowSymlinks.
+func topLevel(src string) (string, error) {
+	info, err := os.Lstat(src)
+	if err != nil || info.Mode()&fs.ModeSymlink == 0 {
+		return src, nil // a missing src is reported by the walk, naming it
+	}
+	real, err := filepath.EvalSymlinks(src)
+	if err != nil {
+		return "", fmt.Errorf("add %s: it is a symlink that leads nowhere: %w", src, unwrapPathError(err))
+	}
+	return real, nil
 }
 
 type collector struct {

@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/lading-dev/lading/builder"
+	"github.com/lading-dev/lading/layer/atomicfile"
 )
 
 // errHelp ends a command after --help was printed.
@@ -103,6 +104,7 @@ func runBuild(ctx context.Context, args []string, e env, stdout, stderr io.Write
 	if req.SharedCache, err = f.sharedCache(client, req.LayerCache, logger); err != nil {
 		return err
 	}
+	atomicfile.RemoveStale(os.TempDir(), "lading-build-*") // left by killed builds
 	work, err := os.MkdirTemp("", "lading-build-*")
 	if err != nil {
 		return fmt.Errorf("create work directory: %w", err)

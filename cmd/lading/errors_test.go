@@ -156,3 +156,16 @@ func noErr(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestControlCharactersQuoted: a host path with an escape sequence in its
+// name is printed with the sequence escaped, not sent to the terminal
+// (issue 13, case 18).
+func TestControlCharactersQuoted(t *testing.T) {
+	dir := t.TempDir()
+	evil := filepath.Join(dir, "a\x1b[2Jb")
+	noErr(t, syscall.Mkfifo(evil, 0o644)) // a FIFO: an error naming the path
+	code, _, stderr := runLading(t, dir, "build", "--add", evil+":/x", "--oci-layout", filepath.Join(dir, "out"))
+	if code == 0 || strings.Contains(stderr, "\x1b") || !strings.Contains(stderr, `a\x1b[2Jb`) {
+		t.Errorf("exit %d, stderr %q: want the path with ESC written as \\x1b", code, stderr)
+	}
+}

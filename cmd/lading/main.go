@@ -13,7 +13,9 @@ import (
 	"os"
 	"os/signal"
 	"runtime/debug"
+	"strings"
 	"syscall"
+	"unicode"
 )
 
 // Exit codes.
@@ -125,11 +127,11 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "lading: interrupted; only outputs printed on stdout were written, each whole, and no registry tag points at an incomplete image")
 		return exitCanceled
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "lading: %v\nRun 'lading COMMAND --help' for usage.\n", err)
+		fmt.Fprintf(stderr, "lading: %s\nRun 'lading COMMAND --help' for usage.\n", printable(err.Error()))
 		return exitUsage
 	}
 	for _, e := range splitJoined(err) {
-		fmt.Fprintf(stderr, "lading: %v\n", e)
+		fmt.Fprintf(stderr, "lading: %s\n", printable(e.Error()))
 	}
 	return exitBuild
 }
@@ -145,6 +147,22 @@ Usage:
   lading cache info|prune  show or trim the layer cache
   lading version           print the version, Go version and compressor pin
 `
+
+// printable escapes the control characters a host path or a registry's
+// answer may carry (an ESC could rewrite the user's terminal) as Go
+// escapes, \x1b, keeping the newlines and tabs of multi-line messages
+// (issue 13, case 18).
+func printable(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r != '\n' && r != '\t' && unicode.IsControl(r) {
+			fmt.Fprintf(&b, "\\x%02x", r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
 
 // splitJoined lists the errors an errors.Join made (one per platform, in
 // input order), so each gets its own "lading:" line.

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 )
 
 // Write creates path (and its missing parent directories) with the bytes
@@ -32,6 +33,7 @@ func Write(path string, perm os.FileMode, fill func(io.Writer) error) (err error
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create directory for %s: %w", path, err)
 	}
+	RemoveStale(dir, "."+escapeGlob(filepath.Base(target))+".*.tmp") // left by a killed writer
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(target)+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("create a file in %s for %s: %w", dir, path, Cause(err))
@@ -79,4 +81,34 @@ func WriteJSON(path string, perm os.FileMode, indent string, v any) error {
 		_, err := w.Write(append(raw, '\n'))
 		return err
 	})
+}
+
+// StaleAge is how old a temporary file or directory lading left behind
+// must be before a later run removes it: a process killed with SIGKILL (or
+// a second Ctrl-C) cannot clean up, and no build runs for a day.
+const StaleAge = 24 * time.Hour
+
+// RemoveStale removes what matches pattern in dir (a filepath.Match
+// pattern such as "lading-build-*") and was last modified more than
+// StaleAge ago. It is best effort: what cannot be removed is left.
+func RemoveStale(dir, pattern string) {
+	matches, _ := filepath.Glob(filepath.Join(dir, pattern))
+	cutoff := time.Now().Add(-StaleAge)
+	for _, m := range matches {
+		if fi, err := os.Lstat(m); err == nil && fi.ModTime().Before(cutoff) {
+			os.RemoveAll(m)
+		}
+	}
+}
+
+// escapeGlob quotes the filepath.Match metacharacters in a file name.
+func escapeGlob(name string) string {
+	var b strings.Builder
+	for _, r := range name {
+		if strings.ContainsRune(`*?[\`, r) {
+			b.WriteByte('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

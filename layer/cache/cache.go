@@ -42,6 +42,9 @@ func Open(dir string, logger *slog.Logger) (*Cache, error) {
 			return nil, fmt.Errorf("create layer cache %s: %w", dir, err)
 		}
 	}
+	// Left by builds killed mid-write: a layer being packed, a run's output.
+	atomicfile.RemoveStale(filepath.Join(dir, "blobs"), ".layer-*.tmp")
+	atomicfile.RemoveStale(filepath.Join(dir, "runs"), "*.tmp-*")
 	c := &Cache{dir: dir, logger: logger, sums: layer.NewSums()}
 	if f, err := os.Open(c.sumsPath()); err == nil {
 		if err := c.sums.Decode(f); err != nil {
