@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 )
 
 // Import streams a compressed blob that someone else made (a shared cache
@@ -21,32 +20,20 @@ import (
 // The caller still vouches that want is the layer it asked for: Import
 // proves only that the bytes are the blob want names and that its diffID
 // is true (a wrong diffID would make a wrong image config).
-func (w *Writer) Import(ctx context.Context, r io.Reader, want Info) (l *Layer, err error) {
+func (w *Writer) Import(ctx context.Context, r io.Reader, want Info) (*Layer, error) {
 	if want.Compression != w.o.compression {
 		return nil, fmt.Errorf("import layer %s: it is %s-compressed, this writer writes %s", want.Digest, want.Compression, w.o.compression)
 	}
-	tmp, err := os.CreateTemp(w.dir, ".layer-*.tmp")
-	if err != nil {
-		return nil, fmt.Errorf("create layer file: %w", err)
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
+	return w.layerFile(func(f *os.File) (*Layer, error) {
+		got, err := measure(ctx, f, io.LimitReader(r, want.Size+1), want.Compression)
+		if err == nil {
+			err = got.matches(want)
 		}
-	}()
-	got, err := measure(ctx, tmp, io.LimitReader(r, want.Size+1), want.Compression)
-	if err != nil {
-		return nil, fmt.Errorf("import layer %s: %w", want.Digest, err)
-	}
-	if err := got.matches(want); err != nil {
-		return nil, fmt.Errorf("import layer %s: %w", want.Digest, err)
-	}
-	got.path = filepath.Join(w.dir, got.digest.Hex+blobSuffix)
-	if err := os.Rename(tmp.Name(), got.path); err != nil {
-		return nil, fmt.Errorf("rename layer file: %w", err)
-	}
-	return got, nil
+		if err != nil {
+			return nil, fmt.Errorf("import layer %s: %w", want.Digest, err)
+		}
+		return got, nil
+	})
 }
 
 // measure copies r into f while decompressing it with c, then syncs and

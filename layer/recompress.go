@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
@@ -28,27 +27,16 @@ func (w *Writer) Recompress(ctx context.Context, src v1.Layer) (l *Layer, err er
 		return nil, fmt.Errorf("decompress layer %s: %w", want, err)
 	}
 	defer r.Close()
-	tmp, err := os.CreateTemp(w.dir, ".layer-*.tmp")
-	if err != nil {
-		return nil, fmt.Errorf("create layer file: %w", err)
-	}
-	defer func() {
+	return w.layerFile(func(f *os.File) (*Layer, error) {
+		l, err := w.recompress(ctx, f, r)
 		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
+			return nil, fmt.Errorf("recompress layer %s: %w", want, err)
 		}
-	}()
-	if l, err = w.recompress(ctx, tmp, r); err != nil {
-		return nil, fmt.Errorf("recompress layer %s: %w", want, err)
-	}
-	if l.diffID != want {
-		return nil, fmt.Errorf("recompress layer %s: its uncompressed bytes hash to %s", want, l.diffID)
-	}
-	l.path = filepath.Join(w.dir, l.digest.Hex+blobSuffix)
-	if err := os.Rename(tmp.Name(), l.path); err != nil {
-		return nil, fmt.Errorf("rename layer file: %w", err)
-	}
-	return l, nil
+		if l.diffID != want {
+			return nil, fmt.Errorf("recompress layer %s: its uncompressed bytes hash to %s", want, l.diffID)
+		}
+		return l, nil
+	})
 }
 
 // recompress streams r through the diffID hash and w's compressor into f,

@@ -83,7 +83,24 @@ func NewWriter(dir string, opts ...Option) (*Writer, error) {
 // goroutines joined by bounded pipes (see stream), about 10 MiB of buffers,
 // plus the compressor's jobs, 5 to 7 MiB each (WithCompressionJobs). On error or cancellation
 // no file is left behind.
-func (w *Writer) Write(ctx context.Context, entries []Entry) (l *Layer, err error) {
+func (w *Writer) Write(ctx context.Context, entries []Entry) (*Layer, error) {
+	return w.layerFile(func(f *os.File) (*Layer, error) {
+		l, err := w.stream(ctx, f, entries)
+		if err != nil {
+			return nil, err
+		}
+		if err := syncClose(f); err != nil {
+			return nil, fmt.Errorf("write layer file: %w", err)
+		}
+		return l, nil
+	})
+}
+
+// layerFile makes one finished layer file in w's directory, the one way
+// Write, Import and Recompress all do: fill writes a temp file, syncs and
+// closes it, and returns the layer it measured; the file is then renamed
+// to its digest's name. On error nothing is left behind.
+func (w *Writer) layerFile(fill func(*os.File) (*Layer, error)) (l *Layer, err error) {
 	tmp, err := os.CreateTemp(w.dir, ".layer-*.tmp")
 	if err != nil {
 		return nil, fmt.Errorf("create layer file: %w", err)
@@ -94,12 +111,8 @@ func (w *Writer) Write(ctx context.Context, entries []Entry) (l *Layer, err erro
 			os.Remove(tmp.Name())
 		}
 	}()
-	l, err = w.stream(ctx, tmp, entries)
-	if err != nil {
+	if l, err = fill(tmp); err != nil {
 		return nil, err
-	}
-	if err := syncClose(tmp); err != nil {
-		return nil, fmt.Errorf("write layer file: %w", err)
 	}
 	l.path = filepath.Join(w.dir, l.digest.Hex+blobSuffix)
 	if err := os.Rename(tmp.Name(), l.path); err != nil {

@@ -37,11 +37,9 @@ func StoreLogin(path, registry, user, password string) error {
 	} else if stored {
 		entry = map[string]string{}
 	}
-	auths := map[string]json.RawMessage{}
-	if raw, ok := doc["auths"]; ok {
-		if err := json.Unmarshal(raw, &auths); err != nil {
-			return fmt.Errorf("parse %s: \"auths\" is not an object: %w", path, err)
-		}
+	auths, err := authsOf(doc, path)
+	if err != nil {
+		return err
 	}
 	if auths[key], err = json.Marshal(entry); err != nil {
 		return err
@@ -53,6 +51,17 @@ func StoreLogin(path, registry, user, password string) error {
 		return fmt.Errorf("create directory for %s: %w", path, err)
 	}
 	return atomicfile.WriteJSON(path, 0o600, "\t", doc)
+}
+
+// authsOf returns the config document's "auths" object, empty when absent.
+func authsOf(doc map[string]json.RawMessage, path string) (map[string]json.RawMessage, error) {
+	auths := map[string]json.RawMessage{}
+	if raw, ok := doc["auths"]; ok {
+		if err := json.Unmarshal(raw, &auths); err != nil {
+			return nil, fmt.Errorf("parse %s: \"auths\" is not an object: %w", path, err)
+		}
+	}
+	return auths, nil
 }
 
 // readConfigDoc reads the config file's top-level keys, or none if it
@@ -106,11 +115,9 @@ func RemoveLogin(path, registry string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	auths := map[string]json.RawMessage{}
-	if raw, ok := doc["auths"]; ok {
-		if err := json.Unmarshal(raw, &auths); err != nil {
-			return false, fmt.Errorf("parse %s: \"auths\" is not an object: %w", path, err)
-		}
+	auths, err := authsOf(doc, path)
+	if err != nil {
+		return false, err
 	}
 	if _, ok := auths[key]; !ok {
 		return erased, nil
