@@ -23,6 +23,12 @@ bench count="3":
     go test -run '^$' -bench . -benchmem -count {{count}} ./layer
     bash .ci/bench-rss
 
+# Needs docker-registry, GNU time, curl, jq and ~8 GiB free in $TMPDIR; installs
+# ko and crane at pinned versions into a temp GOBIN; takes 10-20 minutes.
+# lading vs ko, crane append and plain go build: one table of medians and ratios.
+bench-peers rounds="5":
+    bash .ci/bench-peers {{rounds}}
+
 # Fail on unformatted files, then run go vet.
 lint:
     @out="$(gofmt -l .)"; if [ -n "$out" ]; then echo "gofmt needed:"; echo "$out"; exit 1; fi
