@@ -109,8 +109,8 @@ type Request struct {
 	Config       manifest.Patch
 	// Annotations go on every image manifest and on the index.
 	Annotations map[string]string
-	// Checks run on the host after every layer is built and before any
-	// output is written; one failing means no output.
+	// Checks run on the host, in order, beside the layers being built, and
+	// finish before any output is written; one failing means no output.
 	Checks []Check
 	// Host is what go builds, run layers and checks start from.
 	Host HostEnv

@@ -69,20 +69,22 @@ func Collect(src, dest string, opts CollectOptions) ([]Entry, error) {
 	return c.entries, nil
 }
 
-// topLevel follows src itself when it is a symlink, as Dockerfile COPY
-// does: --add ./current:/app with current -> releases/42 adds the release,
-// not a link that would dangle in the image (issue 13, case 18). Links
-// inside src are stored as links unless FollowSymlinks.
+// topLevel follows src itself when it is a symlink to a directory, as
+// cp -r does with a directory named by a link: --add ./current:/app with
+// current -> releases/42 adds the release, not a link that would dangle in
+// the image (issue 13, case 18). A link to a file, or one that leads
+// nowhere on the host (say, to an image path such as /usr/bin/python3), is
+// stored as the link it is; links inside src are links unless
+// FollowSymlinks.
 func topLevel(src string) (string, error) {
 	info, err := os.Lstat(src)
 	if err != nil || info.Mode()&fs.ModeSymlink == 0 {
 		return src, nil // a missing src is reported by the walk, naming it
 	}
-	real, err := filepath.EvalSymlinks(src)
-	if err != nil {
-		return "", fmt.Errorf("add %s: it is a symlink that leads nowhere: %w", src, unwrapPathError(err))
+	if target, err := os.Stat(src); err != nil || !target.IsDir() {
+		return src, nil
 	}
-	return real, nil
+	return filepath.EvalSymlinks(src)
 }
 
 type collector struct {

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -49,31 +50,38 @@ func (g Git) builtin(name string) (string, bool) {
 }
 
 // ReadGit reads the facts of the checkout dir is in with four git
-// commands, running git with the process's environment. It fails when dir
-// is not in a checkout, HEAD has no commit, or git is missing; cmd passes
-// that error on as Vars.GitErr rather than stopping, since only a spec that
-// uses the built-ins needs them.
+// commands, run at once (one after another they cost a no-op rebuild a
+// noticeable share of its time, issue 10), with the process's environment.
+// It fails when dir is not in a checkout, HEAD has no commit, or git is
+// missing; cmd passes that error on as Vars.GitErr rather than stopping,
+// since only a spec that uses the built-ins needs them.
 func ReadGit(ctx context.Context, dir string) (Git, error) {
-	head, err := git(ctx, dir, "log", "-1", "--format=%H %ct", "HEAD")
-	if err != nil {
-		return Git{}, err
+	var head, tags, status, remote string
+	errs := make([]error, 3) // in command order, so the error reported is always git log's first
+	var wg sync.WaitGroup
+	run := func(i int, out *string, args ...string) {
+		defer wg.Done()
+		*out, errs[i] = git(ctx, dir, args...)
+	}
+	wg.Add(4)
+	go run(0, &head, "log", "-1", "--format=%H %ct", "HEAD")
+	go run(1, &tags, "tag", "--points-at", "HEAD", "--sort=-version:refname")
+	go run(2, &status, "--no-optional-locks", "status", "--porcelain")
+	go func() { defer wg.Done(); remote = remoteURL(ctx, dir) }()
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return Git{}, err
+		}
 	}
 	commit, ct, _ := strings.Cut(head, " ")
 	secs, err := strconv.ParseInt(ct, 10, 64)
 	if err != nil || len(commit) < 7 {
 		return Git{}, fmt.Errorf("git log in %s: unexpected answer %q", dir, head)
 	}
-	tags, err := git(ctx, dir, "tag", "--points-at", "HEAD", "--sort=-version:refname")
-	if err != nil {
-		return Git{}, err
-	}
-	status, err := git(ctx, dir, "--no-optional-locks", "status", "--porcelain")
-	if err != nil {
-		return Git{}, err
-	}
 	tag, _, _ := strings.Cut(tags, "\n")
 	return Git{Commit: commit, ShortCommit: commit[:7], Tag: tag, Dirty: status != "",
-		CommitTime: time.Unix(secs, 0).UTC(), Remote: remoteURL(ctx, dir)}, nil
+		CommitTime: time.Unix(secs, 0).UTC(), Remote: remote}, nil
 }
 
 // remoteURL returns origin's URL, else the first configured remote's,
