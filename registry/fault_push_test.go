@@ -99,12 +99,4 @@ func checkTagged(t *testing.T, reg *faultyRegistry, repo string, a oci.Artifact,
 }
 
 // faultCounts counts the injected faults by kind.
-func (f *faultyRegistry) faultCounts() map[string]int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	out := map[string]int{}
-	for _, r := range f.records {
-		out[faultNames[r.fault]]++
-	}
-	return out
-}
+func (f *faultyRegistry) faultCounts() map[string]int { return f.proxy.Counts() }
