@@ -57,6 +57,7 @@ type distribution struct {
 // no blob; a base in another repository mounted, not uploaded; a wrong
 // password and an unknown CA refused with a clear error and no secret.
 func TestRegistryEndToEnd(t *testing.T) {
+	needs(t, "docker-registry", "htpasswd", "skopeo", "umoci", "runc", crossCompile)
 	reg := startDistribution(t)
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "docker", "config.json")
