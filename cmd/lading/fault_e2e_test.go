@@ -43,10 +43,10 @@ const e2eFaultPushes = 600
 // Why 600 pushes: a push fails when one of its ~20 requests meets a fault
 // on all of its 7 attempts, and which request meets which fault follows
 // the interleaving of concurrent uploads, so no seed fixes the outcome.
-// Over 2,200 pushes in three runs, 9 failed (p = 0.0041). At that rate the
+// Over 2,800 pushes in five runs, 11 failed (p = 0.0039). At that rate the
 // chance that more than 12 of 600 fail (below 98%) is the binomial tail
-// P(X >= 13 | n=600, p=0.0041) = 1.8e-6, and 1.5e-5 at p = 0.005; with 50
-// pushes (at most 1 failure) it would be 1.8e-2, one red run in 55.
+// P(X >= 13 | n=600, p=0.0039) = 1.2e-6, and 1.5e-5 at p = 0.005; with 50
+// pushes (at most 1 failure) it would be 1.7e-2, one red run in 60.
 // Incomplete tags and panics are absolute: any one fails the test.
 //
 // The client backs off 1-10 ms, as the registry package's fault tests do:
