@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
-	"math/rand/v2"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -12,6 +11,8 @@ import (
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/lading-dev/lading/registry/faultproxy"
 )
 
 // TestNoSecretInOutput: pushes, pulls and logins through token auth behind
@@ -19,8 +20,12 @@ import (
 // at debug level: no log line and no error contains the password, its
 // base64 form or the bearer token.
 func TestNoSecretInOutput(t *testing.T) {
-	f := &faultyRegistry{blobs: &repoBlobs{m: map[string]map[v1.Hash][]byte{}}, rng: rand.New(rand.NewPCG(7, 1)), rate: 1.0 / 3}
-	reg := newAuthRegistry(t, newInproc(f.blobs), func(h http.Handler) http.Handler { f.inner = h; return f })
+	blobs := &repoBlobs{m: map[string]map[v1.Hash][]byte{}}
+	reg := newAuthRegistry(t, newInproc(blobs), func(h http.Handler) http.Handler {
+		p := faultproxy.New(h, 7)
+		p.SetRate(1.0 / 3)
+		return p
+	})
 	dir := t.TempDir()
 	good, bad := filepath.Join(dir, "good.json"), filepath.Join(dir, "bad.json")
 	writeAuth := func(path, pass string) {

@@ -13,7 +13,7 @@ import (
 
 // checkOrder notes a manifest PUT whose blobs or child manifests are not
 // in the registry at the moment it is sent, whatever its fate, unless a
-// HEAD lied that each of them was there (faultLieHead): then no client
+// HEAD lied that each of them was there (faultproxy.LieHead): then no client
 // could have known.
 func (f *faultyRegistry) checkOrder(req *http.Request, body []byte) {
 	repo, _, ok := manifestPath(req.URL.Path)
@@ -24,7 +24,7 @@ func (f *faultyRegistry) checkOrder(req *http.Request, body []byte) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, d := range missing {
-		if !f.lied[repo+"@"+d] {
+		if !f.proxy.Lied(repo, d) {
 			f.early = append(f.early, fmt.Sprintf("PUT %s sent before %v", req.URL.Path, missing))
 			return
 		}

@@ -12,15 +12,6 @@ import (
 	"github.com/lading-dev/lading/registry/oci"
 )
 
-// cutHead answers a HEAD as the broken intermediary of issue 9 did, without
-// asking the registry: 200, Content-Length 100000, a few bytes, a reset.
-func (f *faultyRegistry) cutHead(w http.ResponseWriter) {
-	f.mu.Lock()
-	n := 1 + f.rng.IntN(8)
-	f.mu.Unlock()
-	hijack(w, []byte("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n"+strings.Repeat("x", n)), true)
-}
-
 // refuseIncomplete answers a PUT of an image manifest that names blobs repo
 // lacks as distribution does: 400 MANIFEST_BLOB_UNKNOWN, one error per
 // missing blob, its detail the digest when namesBlobs. ggcr's registry
@@ -68,32 +59,9 @@ func (f *faultyRegistry) learn(t *testing.T, a oci.Artifact) {
 			d, _ := l.Digest()
 			size, _ := l.Size()
 			f.sizes[d] = size
+			f.proxy.Learn(d, size)
 		}
 	}
-}
-
-// lie, for a HEAD of a blob repo lacks whose size it learnt, answers a
-// whole 200 and reports true; the lie is remembered (see checkOrder).
-func (f *faultyRegistry) lie(w http.ResponseWriter, req *http.Request) bool {
-	i := strings.LastIndex(req.URL.Path, "/blobs/sha256:")
-	if req.Method != http.MethodHead || i < 0 || !strings.HasPrefix(req.URL.Path, "/v2/") {
-		return false
-	}
-	repo, d := req.URL.Path[len("/v2/"):i], req.URL.Path[i+len("/blobs/"):]
-	h, err := v1.NewHash(d)
-	f.mu.Lock()
-	size, known := f.sizes[h]
-	f.mu.Unlock()
-	if _, there := f.blobs.get(repo, h); err != nil || !known || there {
-		return false
-	}
-	f.mu.Lock()
-	f.lied[repo+"@"+d] = true
-	f.mu.Unlock()
-	w.Header().Set("Content-Length", fmt.Sprint(size))
-	w.Header().Set("Docker-Content-Digest", d)
-	w.WriteHeader(http.StatusOK)
-	return true
 }
 
 // refusals counts the manifests refused by refuseIncomplete.

@@ -10,40 +10,50 @@ import (
 )
 
 // faultSeeds runs TestPushSurvivesFaults for seeds 1 to N instead of the
-// one seed it runs by default, for README's figures:
+// 1 to 8 it runs by default, for README's figures:
 //
-//	go test ./registry -run TestPushSurvivesFaults -v -args -fault-seeds=8
-var faultSeeds = flag.Int("fault-seeds", 0, "run the fault test for seeds 1 to N")
+//	go test ./registry -run TestPushSurvivesFaults -v -args -fault-seeds=40
+var faultSeeds = flag.Int("fault-seeds", 8, "run the fault test for seeds 1 to N")
 
 // TestPushSurvivesFaults is issue #5's figure, with issue 9's faults added:
 // behind a registry that fails one request in three (500, 429 with
 // Retry-After, resets before the answer, answers cut mid-way, answers lost
 // after the registry acted, and for HEADs a 200 cut short by a reset or a
-// whole 200 for a blob the registry lacks), at least 98 of 100 pushes
+// whole 200 for a blob the registry lacks), at least 98% of the pushes
 // succeed with the default retries, and across all of them no tag names an
 // incomplete image and no manifest is sent before what it names (unless a
 // HEAD lied that it was there). Every fourth push is a two-image index;
 // each push has two tags and its own repository.
+//
+// The 98% bound holds over all 800 pushes (8 seeds of 100), not per seed:
+// which request meets which fault follows the interleaving of concurrent
+// uploads, so a seed does not fix the outcome, and "98 of 100" for one
+// seed failed about 1 run in 40 (seed 17 of 1-40 gave 97). Over seeds 1-40,
+// 12 of 4,000 pushes failed (p = 0.003); at twice that rate, more than 16
+// failures in 800 (below 98%) has probability 1.1e-5 (binomial tail), so
+// the test fails when pushes really get less reliable, not by bad luck.
+// Incomplete tags and early manifests are absolute: any one fails it.
 func TestPushSurvivesFaults(t *testing.T) {
 	if testing.Short() {
-		t.Skip("100 pushes; skipped under -short")
+		t.Skip("800 pushes; skipped under -short")
 	}
-	seeds := []uint64{5}
-	if *faultSeeds > 0 {
-		seeds = seeds[:0]
-		for s := 1; s <= *faultSeeds; s++ {
-			seeds = append(seeds, uint64(s))
+	succeeded := make([]int, *faultSeeds)
+	t.Run("seeds", func(t *testing.T) {
+		for i := range succeeded {
+			t.Run(fmt.Sprint(i+1), func(t *testing.T) {
+				t.Parallel()
+				succeeded[i] = pushThroughFaults(t, uint64(i+1))
+			})
 		}
+	})
+	total, all := 0, 100*len(succeeded)
+	for _, n := range succeeded {
+		total += n
 	}
-	total := 0
-	for _, seed := range seeds {
-		succeeded := pushThroughFaults(t, seed)
-		if succeeded < 98 {
-			t.Errorf("seed %d: %d of 100 pushes succeeded, want at least 98", seed, succeeded)
-		}
-		total += succeeded
+	if total*100 < 98*all {
+		t.Errorf("%d of %d pushes succeeded over seeds 1-%d (per seed: %v), want at least 98%%", total, all, len(succeeded), succeeded)
 	}
-	t.Logf("%d of %d pushes succeeded over %d seeds", total, 100*len(seeds), len(seeds))
+	t.Logf("%d of %d pushes succeeded over seeds 1-%d (per seed: %v)", total, all, len(succeeded), succeeded)
 }
 
 // pushThroughFaults pushes 100 images and indexes through a faulty
@@ -99,12 +109,4 @@ func checkTagged(t *testing.T, reg *faultyRegistry, repo string, a oci.Artifact,
 }
 
 // faultCounts counts the injected faults by kind.
-func (f *faultyRegistry) faultCounts() map[string]int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	out := map[string]int{}
-	for _, r := range f.records {
-		out[faultNames[r.fault]]++
-	}
-	return out
-}
+func (f *faultyRegistry) faultCounts() map[string]int { return f.proxy.Counts() }

@@ -31,7 +31,7 @@ func TestPushRecoversFromBlobUnknown(t *testing.T) {
 			reg := newFaultyRegistry(t, 0, 13)
 			reg.namesBlobs = tc.detail
 			reg.learn(t, a)
-			reg.lieAlways = true
+			reg.proxy.SetLieAlways(true)
 			c, _ := testClient(t)
 			repo := "lading/unknown"
 			res, err := c.Push(context.Background(), a, []string{reg.host() + "/" + repo + ":v1"})

@@ -28,6 +28,7 @@ exec "$@"`
 // for byte and its config inherited (issue #4, "Done when" point 3). The
 // lading binary is built before entering the namespace.
 func TestAirgapBuild(t *testing.T) {
+	needs(t, "unshare")
 	dir := t.TempDir()
 	base := makeArchiveBase(t, dir, "linux/amd64,linux/arm64")
 	putFile(t, filepath.Join(dir, "in", "app.sh"), "#!/bin/sh\necho airgapped\n")
@@ -51,6 +52,7 @@ func TestAirgapBuild(t *testing.T) {
 // module cache there, not the network: the service imports only the
 // standard library.
 func TestAirgapServiceBuild(t *testing.T) {
+	needs(t, "unshare", crossCompile)
 	dir := t.TempDir()
 	base := makeArchiveBase(t, dir, "linux/amd64,linux/arm64")
 	out := filepath.Join(dir, "out")

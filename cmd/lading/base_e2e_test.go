@@ -208,6 +208,7 @@ func checkOnBaseImage(t *testing.T, baseIndex string, base, img layoutImage, wan
 // /usr/bin/hello and the link stays: umoci unpacks /bin as the symlink, and
 // runc runs /bin/hello through it, as the base's user 65532.
 func TestUsrMergeBaseE2E(t *testing.T) {
+	needs(t, "umoci", "runc")
 	requireRoot(t)
 	dir := t.TempDir()
 	tree, baseLayout, out := filepath.Join(dir, "base-tree"), filepath.Join(dir, "base"), filepath.Join(dir, "out")
@@ -275,6 +276,7 @@ func pushBase(t *testing.T, reg distribution, base testBase, ref string) string 
 // base lacks is an error listing the ones it has. Each build gets its own
 // --cache-dir, so each pulls from the registry.
 func TestRegistryBaseE2E(t *testing.T) {
+	needs(t, "docker-registry", "htpasswd", "skopeo")
 	platforms := []string{"linux/amd64", "linux/arm64", "linux/ppc64le"}
 	reg := startDistribution(t)
 	dir := t.TempDir()

@@ -30,6 +30,9 @@ var allowed = map[string][]string{
 	"builder":            {"layer", "layer/atomicfile", "layer/cache", "manifest", "registry", "registry/oci"},
 	"builder/spec":       {"layer", "manifest", "registry/oci", "builder"},
 	"cmd/lading":         {"layer", "layer/atomicfile", "layer/cache", "manifest", "registry", "registry/cacherepo", "registry/oci", "builder", "builder/spec"},
+
+	// Test support (a fault-injecting proxy): tests import it, code never.
+	"registry/faultproxy": {},
 }
 
 // maxFiles is the most non-test .go files a package may hold before it is

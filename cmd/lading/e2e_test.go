@@ -136,6 +136,7 @@ func makeE2ETree(t *testing.T, root string) {
 // layout, an oci-archive and a docker-archive, and has skopeo, umoci, runc
 // and podman read them (issue #3, "Done when" point 2).
 func TestE2EBuild(t *testing.T) {
+	needs(t, "skopeo", "umoci", "runc", "podman")
 	dir := t.TempDir()
 	tree := filepath.Join(dir, "tree")
 	makeE2ETree(t, tree)

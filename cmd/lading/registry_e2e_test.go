@@ -57,6 +57,7 @@ type distribution struct {
 // no blob; a base in another repository mounted, not uploaded; a wrong
 // password and an unknown CA refused with a clear error and no secret.
 func TestRegistryEndToEnd(t *testing.T) {
+	needs(t, "docker-registry", "htpasswd", "skopeo", "umoci", "runc", crossCompile)
 	reg := startDistribution(t)
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "docker", "config.json")
@@ -235,26 +236,35 @@ storage: {filesystem: {rootdirectory: %s}, delete: {enabled: true}}
 http: {addr: %s, tls: {certificate: %s, key: %s}}
 auth: {htpasswd: {realm: lading-e2e, path: %s}}
 `, filepath.Join(dir, "storage"), reg.host, cert, key, filepath.Join(dir, "htpasswd"))
+	pool := x509.NewCertPool()
+	pem, err := os.ReadFile(reg.ca)
+	noErr(t, err)
+	pool.AppendCertsFromPEM(pem)
+	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	serveDistribution(t, bin, dir, config, client, "https://"+reg.host+"/v2/", http.StatusUnauthorized)
+	return reg
+}
+
+// serveDistribution runs the docker-registry bin with config (written to
+// dir) until the test ends, and waits until client's GET of probe answers
+// want.
+func serveDistribution(t *testing.T, bin, dir, config string, client *http.Client, probe string, want int) {
+	t.Helper()
 	noErr(t, os.WriteFile(filepath.Join(dir, "config.yml"), []byte(config), 0o644))
 	var logs bytes.Buffer
 	cmd := exec.Command(bin, "serve", filepath.Join(dir, "config.yml"))
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	noErr(t, cmd.Start())
 	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	pool := x509.NewCertPool()
-	pem, err := os.ReadFile(reg.ca)
-	noErr(t, err)
-	pool.AppendCertsFromPEM(pem)
-	client := &http.Client{Timeout: time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-		if resp, err := client.Get("https://" + reg.host + "/v2/"); err == nil {
+		if resp, err := client.Get(probe); err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == http.StatusUnauthorized {
-				return reg
+			if resp.StatusCode == want {
+				return
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("docker-registry did not answer on %s within 20s:\n%s", reg.host, logs.String())
+			t.Fatalf("docker-registry did not answer %s with %d within 20s:\n%s", probe, want, logs.String())
 		}
 	}
 }

@@ -63,10 +63,32 @@ func prereqMissing(t testing.TB, format string, args ...any) {
 	t.Skipf("%s; skipping outside CI", msg)
 }
 
+// crossCompile, among needs' arguments, stands for a Go build for another
+// architecture: no tool is missing, but on a fresh build cache it compiles
+// the standard library again, so -short skips it too.
+const crossCompile = "a Go cross-compile"
+
+// needs declares, first thing in a test, the external tools it runs (git
+// excepted) and crossCompile if it builds Go for another architecture.
+// Under -short the test skips before doing any work (STYLE.md, rule 20:
+// the inner loop runs no external tool and stays under 30 s). Otherwise it
+// does nothing: each tool is looked up where it is used (requireTool).
+func needs(t testing.TB, what ...string) {
+	t.Helper()
+	if testing.Short() {
+		t.Skipf("needs %s; skipped under -short", strings.Join(what, ", "))
+	}
+}
+
 // requireTool returns the path of the external tool name, or ends the test
-// through prereqMissing naming the tool and the install line.
+// through prereqMissing naming the tool and the install line. Under -short
+// it skips the test for any tool but git, so a test that forgot needs
+// still runs no external tool.
 func requireTool(t testing.TB, name string) string {
 	t.Helper()
+	if testing.Short() && name != "git" {
+		t.Skipf("needs %s; skipped under -short", name)
+	}
 	p, err := exec.LookPath(name)
 	if err != nil {
 		prereqMissing(t, "%s not found on PATH; install the end-to-end tools with: %s", name, installLine)
