@@ -56,7 +56,9 @@ func TestDiffIndexes(t *testing.T) {
 	amd := image(t, []string{"A=1"}, tarLayer(t, ent{name: "f", data: "1", mode: 0o644}))
 	amd2 := image(t, []string{"A=2"}, tarLayer(t, ent{name: "f", data: "1", mode: 0o644}))
 	arm := image(t, nil, tarLayer(t, ent{name: "g", data: "2", mode: 0o644}))
-	idx := func(entries ...mutate.IndexAddendum) v1.ImageIndex { return mutate.AppendManifests(empty.Index, entries...) }
+	idx := func(entries ...mutate.IndexAddendum) v1.ImageIndex {
+		return mutate.AppendManifests(empty.Index, entries...)
+	}
 	on := func(img v1.Image, arch string) mutate.IndexAddendum {
 		return mutate.IndexAddendum{Add: img, Descriptor: v1.Descriptor{Platform: &v1.Platform{OS: "linux", Architecture: arch}}}
 	}
