@@ -57,7 +57,8 @@ func Diff(a, b oci.Artifact) ([]Change, error) {
 }
 
 // artifacts compares two indexes or two images; an index against an image
-// is one change (pick the image with --platform).
+// is a change of kind, and then the image against the index's entry for
+// the image's platform, as if it were an index of one.
 func (d *differ) artifacts(a, b oci.Artifact) error {
 	ia, aIdx := a.(v1.ImageIndex)
 	ib, bIdx := b.(v1.ImageIndex)
@@ -66,9 +67,34 @@ func (d *differ) artifacts(a, b oci.Artifact) error {
 		return d.indexes(ia, ib)
 	case aIdx != bIdx:
 		d.add(0, "kind", "", str(kindOf(aIdx)), str(kindOf(bIdx)))
-		return nil
+		return d.mixed(a, b)
 	}
 	return d.images(a.(v1.Image), b.(v1.Image))
+}
+
+// mixed compares an index and an image entry by entry.
+func (d *differ) mixed(a, b oci.Artifact) error {
+	ma, err := keyedEntries(a)
+	if err != nil {
+		return fmt.Errorf("read A: %w", err)
+	}
+	mb, err := keyedEntries(b)
+	if err != nil {
+		return fmt.Errorf("read B: %w", err)
+	}
+	return d.entries(ma, mb)
+}
+
+// keyedEntries lists an index's entries, or an image as an entry.
+func keyedEntries(a oci.Artifact) ([]keyed, error) {
+	if idx, ok := a.(v1.ImageIndex); ok {
+		return entriesByPlatform(idx)
+	}
+	img, ok := a.(v1.Image)
+	if !ok {
+		return nil, fmt.Errorf("%T is neither an image nor an index", a)
+	}
+	return asEntries(img)
 }
 
 // kindOf names an artifact's kind.

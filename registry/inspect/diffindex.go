@@ -31,11 +31,11 @@ func (d *differ) indexes(a, b v1.ImageIndex) error {
 	if err != nil {
 		return fmt.Errorf("read index B: %w", err)
 	}
-	return d.entries(a, b, ma, mb)
+	return d.entries(ma, mb)
 }
 
 // entries compares the matched entries of two indexes.
-func (d *differ) entries(a, b v1.ImageIndex, ma, mb []keyed) error {
+func (d *differ) entries(ma, mb []keyed) error {
 	top := d.platform
 	for _, ea := range ma {
 		eb, ok := find(mb, ea.key)
@@ -45,7 +45,7 @@ func (d *differ) entries(a, b v1.ImageIndex, ma, mb []keyed) error {
 			d.platform = top
 			d.add(0, "platform "+ea.key, "", str(ea.desc.Digest.String()), nil)
 		case ea.desc.Digest != eb.desc.Digest:
-			if err := d.child(a, b, ea.desc, eb.desc); err != nil {
+			if err := d.child(ea, eb); err != nil {
 				return err
 			}
 		}
@@ -60,31 +60,24 @@ func (d *differ) entries(a, b v1.ImageIndex, ma, mb []keyed) error {
 }
 
 // child compares the manifests two index entries name.
-func (d *differ) child(a, b v1.ImageIndex, da, db v1.Descriptor) error {
-	d.add(0, "digest", "", str(da.Digest.String()), str(db.Digest.String()))
-	ca, err := open(a, da)
+func (d *differ) child(ea, eb keyed) error {
+	d.add(0, "digest", "", str(ea.desc.Digest.String()), str(eb.desc.Digest.String()))
+	ca, err := ea.open()
 	if err != nil {
-		return fmt.Errorf("open %s of A: %w", da.Digest, err)
+		return fmt.Errorf("open %s of A: %w", ea.desc.Digest, err)
 	}
-	cb, err := open(b, db)
+	cb, err := eb.open()
 	if err != nil {
-		return fmt.Errorf("open %s of B: %w", db.Digest, err)
+		return fmt.Errorf("open %s of B: %w", eb.desc.Digest, err)
 	}
 	return d.artifacts(ca, cb)
 }
 
-// open opens the image or index an index entry names.
-func open(idx v1.ImageIndex, desc v1.Descriptor) (oci.Artifact, error) {
-	if desc.MediaType.IsIndex() {
-		return idx.ImageIndex(desc.Digest)
-	}
-	return idx.Image(desc.Digest)
-}
-
-// keyed is an index entry with its platform key.
+// keyed is an index entry with its platform key and a way to open it.
 type keyed struct {
 	key  string
 	desc v1.Descriptor
+	open func() (oci.Artifact, error)
 }
 
 // entriesByPlatform keys an index's entries by platform, numbering repeats.
@@ -100,7 +93,7 @@ func entriesByPlatform(idx v1.ImageIndex) ([]keyed, error) {
 		if seen[k]++; seen[k] > 1 {
 			k = fmt.Sprintf("%s#%d", k, seen[k])
 		}
-		out[i] = keyed{k, m}
+		out[i] = keyed{k, m, func() (oci.Artifact, error) { return open(idx, m) }}
 	}
 	return out, nil
 }
@@ -121,4 +114,30 @@ func join(outer, k string) string {
 		return k
 	}
 	return outer + " " + k
+}
+
+// open opens the image or index an index entry names.
+func open(idx v1.ImageIndex, desc v1.Descriptor) (oci.Artifact, error) {
+	if desc.MediaType.IsIndex() {
+		return idx.ImageIndex(desc.Digest)
+	}
+	return idx.Image(desc.Digest)
+}
+
+// asEntries keys a single image by the platform its config names, so it
+// can be matched against an index's entries.
+func asEntries(img v1.Image) ([]keyed, error) {
+	d, err := img.Digest()
+	if err != nil {
+		return nil, err
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, err
+	}
+	key := "unknown"
+	if p := cf.Platform(); p != nil {
+		key = p.String()
+	}
+	return []keyed{{key, v1.Descriptor{Digest: d}, func() (oci.Artifact, error) { return img, nil }}}, nil
 }
