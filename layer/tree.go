@@ -132,15 +132,22 @@ func (t *Tree) Paths() []string {
 
 // readLayer applies one layer's headers, then checks its bytes.
 func (t *Tree) readLayer(l BaseLayer, keep []string) error {
+	return EachEntry(l, func(h *tar.Header, r io.Reader) error {
+		return t.applyHeader(h, r, keep)
+	})
+}
+
+// EachEntry calls fn for every entry of l's tar stream, as EachHeader
+// does, while checking l as ReadTree does: compression, digest, size and
+// diffID. The checks end at the stream's end, so what fn saw may be
+// believed only when EachEntry returns nil; nothing is held in memory.
+func EachEntry(l BaseLayer, fn func(h *tar.Header, content io.Reader) error) error {
 	s, err := openVerified(l)
 	if err != nil {
 		return err
 	}
 	defer s.Close()
-	err = EachHeader(s, func(h *tar.Header, r io.Reader) error {
-		return t.applyHeader(h, r, keep)
-	})
-	return s.finish(err)
+	return s.finish(EachHeader(s, fn))
 }
 
 // EachHeader calls fn for every entry of the tar stream r, in order, with

@@ -27,9 +27,10 @@ var allowed = map[string][]string{
 	"registry/oci":       {"layer", "layer/atomicfile", "manifest"},
 	"registry":           {"layer", "layer/atomicfile", "manifest", "registry/oci"},
 	"registry/cacherepo": {"layer", "registry", "registry/oci"},
+	"registry/inspect":   {"layer", "registry/oci"},
 	"builder":            {"layer", "layer/atomicfile", "layer/cache", "manifest", "registry", "registry/oci"},
 	"builder/spec":       {"layer", "manifest", "registry/oci", "builder"},
-	"cmd/lading":         {"layer", "layer/atomicfile", "layer/cache", "manifest", "registry", "registry/cacherepo", "registry/oci", "builder", "builder/spec"},
+	"cmd/lading":         {"layer", "layer/atomicfile", "layer/cache", "manifest", "registry", "registry/cacherepo", "registry/inspect", "registry/oci", "builder", "builder/spec"},
 
 	// Test support (a fault-injecting proxy): tests import it, code never.
 	"registry/faultproxy": {},

@@ -97,6 +97,12 @@ func run(ctx context.Context, args []string, e env, stdout, stderr io.Writer) in
 		err = runBuild(ctx, args[1:], e, stdout, stderr)
 	case "push":
 		err = runPush(ctx, args[1:], e, stdout, stderr)
+	case "inspect":
+		err = runInspect(ctx, args[1:], e, stdout, stderr)
+	case "ls":
+		err = runLs(ctx, args[1:], e, stdout, stderr)
+	case "diff":
+		return diffExit(ctx, runDiff(ctx, args[1:], e, stdout, stderr), stderr)
 	case "lock":
 		err = runLock(ctx, args[1:], e, stdout, stderr)
 	case "login":
@@ -143,6 +149,9 @@ Usage:
   lading push SRC REF...   push an OCI layout or archive to registries
   lading login REGISTRY    store registry credentials (-u USER --password-stdin, or prompts on a terminal)
   lading logout REGISTRY   remove stored registry credentials
+  lading inspect SRC       describe an image or index: platforms, config, layers (--json, --raw)
+  lading ls SRC [PATH]     list an image's merged file tree, or one layer's entries, like ls -l
+  lading diff A B          say why two images differ, down to tar entries (exit 1 when they do)
   lading lock              pin the spec's registry base to digests in lading.lock
   lading cache info|prune  show or trim the layer cache
   lading version           print the version, Go version and compressor pin

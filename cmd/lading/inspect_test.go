@@ -1,0 +1,58 @@
+package main
+
+import (
+	"encoding/json"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestInspectRegistry: inspect, ls and diff read an index from a registry
+// (ggcr's, in process, on loopback): inspect lists its platforms, ls
+// lists one platform's tree, and diff finds it identical to the layout of
+// the same build and different from an index with one platform less.
+func TestInspectRegistry(t *testing.T) {
+	_, host := inProcessRegistry(t)
+	dir := t.TempDir()
+	putFile(t, filepath.Join(dir, "tree", "hello.txt"), "hi")
+	build := func(platforms, out string, extra ...string) {
+		args := append([]string{"build", "-q", "--add", filepath.Join(dir, "tree") + ":/srv", "--platform", platforms,
+			"--source-date-epoch", "0", "--oci-layout", filepath.Join(dir, out)}, extra...)
+		if code, _, stderr := runLading(t, dir, args...); code != 0 {
+			t.Fatalf("build: exit %d\n%s", code, stderr)
+		}
+	}
+	ref := host + "/web/app:v1"
+	build("linux/amd64,linux/arm64", "two", "--push", "-t", ref)
+	build("linux/amd64", "one")
+	out := lading(t, dir, 0, "inspect", ref)
+	if !strings.HasPrefix(out, "index ") || !strings.Contains(out, "linux/amd64") || !strings.Contains(out, "linux/arm64") {
+		t.Errorf("inspect %s:\n%s\nwant an index with both platforms", ref, out)
+	}
+	var d struct{ Kind, Platform string }
+	noErr(t, json.Unmarshal([]byte(lading(t, dir, 0, "inspect", "--json", "--platform", "linux/arm64", ref)), &d))
+	if d.Kind != "image" || d.Platform != "linux/arm64" {
+		t.Errorf("inspect --platform linux/arm64: %+v", d)
+	}
+	if ls := lading(t, dir, 0, "ls", "--platform", "linux/arm64", ref, "/srv"); !strings.Contains(ls, "-rw-r--r-- 0:0 2 ") || !strings.HasSuffix(ls, "layer 1 /srv/hello.txt\n") {
+		t.Errorf("ls /srv:\n%s", ls)
+	}
+	if same := lading(t, dir, 0, "diff", ref, "oci-layout:"+filepath.Join(dir, "two")); same != "" {
+		t.Errorf("diff of a pushed index and its layout: %s", same)
+	}
+	if diff := lading(t, dir, 1, "diff", ref, filepath.Join(dir, "one")); !strings.Contains(diff, "platform linux/arm64: removed sha256:") {
+		t.Errorf("diff against one platform:\n%s", diff)
+	}
+	lading(t, dir, 2, "diff", ref, filepath.Join(dir, "missing"))
+	lading(t, dir, 2, "ls", ref)
+}
+
+// lading runs the CLI in process, checks its exit code and returns stdout.
+func lading(t *testing.T, dir string, want int, args ...string) string {
+	t.Helper()
+	code, stdout, stderr := runLading(t, dir, args...)
+	if code != want {
+		t.Fatalf("lading %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, want, stdout, stderr)
+	}
+	return stdout
+}

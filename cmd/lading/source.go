@@ -1,0 +1,82 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/spf13/pflag"
+
+	"github.com/lading-dev/lading/manifest"
+	"github.com/lading-dev/lading/registry"
+	"github.com/lading-dev/lading/registry/inspect"
+	"github.com/lading-dev/lading/registry/oci"
+)
+
+// sourceFlags are the flags of the commands that read an image from any
+// source lading reads (inspect, ls, diff): the registry's TLS settings and
+// the platform to pick from an index.
+type sourceFlags struct {
+	remote   remoteFlags
+	platform string
+}
+
+// sourceHelp lists the sources, for the usage texts that read them.
+const sourceHelp = `SRC is one of:
+  REGISTRY/REPO:TAG or @DIGEST    an image or index in a registry (pulled with
+                                 the credentials lading push uses)
+  oci-layout:DIR[:REF|@DIGEST]   an OCI image layout (a plain DIR works too)
+  oci-archive:FILE[:REF|@DIGEST] an oci-archive tarball
+  docker-archive:FILE            a docker save / lading --docker-archive tarball
+A plain path that exists is read as a layout or archive, by its contents;
+anything else as a registry reference.
+`
+
+// add declares the source flags on fs.
+func (f *sourceFlags) add(fs *pflag.FlagSet) {
+	fs.StringVar(&f.platform, "platform", "", "read the image for os/arch[/variant] of an index\n  e.g. --platform linux/arm64")
+	f.remote.addTLS(fs)
+}
+
+// open opens src, then the image for --platform when one is given. work
+// must outlive the artifact (an oci-archive is extracted into it), and
+// so must ctx (a registry's layers are fetched with it when read).
+func (f *sourceFlags) open(ctx context.Context, e env, src, work string, stderr io.Writer) (oci.Artifact, error) {
+	var p *v1.Platform
+	if f.platform != "" {
+		pl, err := manifest.ParsePlatform(f.platform)
+		if err != nil {
+			return nil, usagef("--platform: %v", err)
+		}
+		p = &pl
+	}
+	a, err := f.openAny(ctx, e, src, work, stderr)
+	if err != nil {
+		return nil, err
+	}
+	if a, err = inspect.Select(a, p); err != nil {
+		return nil, fmt.Errorf("%s: %w", src, err)
+	}
+	return a, nil
+}
+
+// openAny opens a local source (prefixed or an existing path) or pulls a
+// registry reference.
+func (f *sourceFlags) openAny(ctx context.Context, e env, src, work string, stderr io.Writer) (oci.Artifact, error) {
+	_, local := oci.ParseLocal(src)
+	if _, err := os.Stat(src); local || err == nil {
+		return openSource(ctx, src, work)
+	}
+	if _, err := manifest.ParseReference(src); err != nil {
+		return nil, usagef("SRC %q is no file or directory here, no oci-layout:, oci-archive: or docker-archive: source, "+
+			"and no registry reference (%v)", src, err)
+	}
+	f.remote.pushJobs, f.remote.retries, f.remote.progress = registry.DefaultPushJobs, registry.DefaultRetries, "none"
+	client, err := f.remote.client(e, stderr, newLogger(stderr, true))
+	if err != nil {
+		return nil, err
+	}
+	return client.Pull(ctx, src)
+}
