@@ -19,6 +19,9 @@ func selectEntry(ms []v1.Descriptor, sel string) (v1.Descriptor, error) {
 		names = append(names, m.Annotations[AnnotationRefName])
 	}
 	switch {
+	case len(ms) == 0:
+		// Found by FuzzOpenLayout: names[0] below panicked.
+		return v1.Descriptor{}, fmt.Errorf("it holds no images (index.json lists no manifests); build or copy an image into it first")
 	case sel == "" && len(ms) == 1:
 		return ms[0], nil
 	case sel == "":

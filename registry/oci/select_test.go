@@ -47,3 +47,13 @@ func TestSelectEntry(t *testing.T) {
 		}
 	}
 }
+
+// TestSelectEntryEmpty: a layout whose index.json lists nothing is an
+// error, not an index out of range (found by FuzzOpenLayout, issue 13).
+func TestSelectEntryEmpty(t *testing.T) {
+	for _, sel := range []string{"", "v1", "@sha256:" + strings.Repeat("0", 64)} {
+		if _, err := selectEntry(nil, sel); err == nil || !strings.Contains(err.Error(), "holds no images") {
+			t.Errorf("selectEntry(nil, %q) = %v; want an error saying the layout holds no images", sel, err)
+		}
+	}
+}
