@@ -45,7 +45,7 @@ func NewClient(opts ...ClientOption) (*Client, error) {
 	}
 	return &Client{
 		o:        o,
-		base:     &retryTransport{inner: ht, policy: o.policy(), logger: o.logger},
+		base:     &retryTransport{inner: ht, policy: o.policy(), logger: o.logger, stall: o.stallTimeout},
 		keychain: kc,
 		insecure: newHostSet(o.insecure),
 	}, nil

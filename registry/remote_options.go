@@ -30,6 +30,7 @@ const (
 	DefaultBackoff         = 250 * time.Millisecond
 	DefaultMaxBackoff      = 30 * time.Second
 	DefaultResponseTimeout = 2 * time.Minute
+	DefaultStallTimeout    = 30 * time.Second
 )
 
 // ClientOption configures NewClient. Options are validated when applied
@@ -46,6 +47,7 @@ type clientOptions struct {
 	retries          int
 	backoff, maxWait time.Duration
 	responseTimeout  time.Duration
+	stallTimeout     time.Duration
 	pushTimeout      time.Duration
 	pushJobs         int
 	logger           *slog.Logger
@@ -58,7 +60,7 @@ type clientOptions struct {
 func defaultClientOptions() clientOptions {
 	return clientOptions{
 		retries: DefaultRetries, backoff: DefaultBackoff, maxWait: DefaultMaxBackoff,
-		responseTimeout: DefaultResponseTimeout, pushJobs: DefaultPushJobs,
+		responseTimeout: DefaultResponseTimeout, stallTimeout: DefaultStallTimeout, pushJobs: DefaultPushJobs,
 		logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 }
@@ -156,6 +158,21 @@ func WithResponseTimeout(d time.Duration) ClientOption {
 			return fmt.Errorf("response timeout must be positive, not %v", d)
 		}
 		o.responseTimeout = d
+		return nil
+	}
+}
+
+// WithStallTimeout bounds how long one read of a pulled body (a blob or a
+// manifest) may go without a byte (default DefaultStallTimeout). A read
+// that stalls fails with an error naming the host and the blob, and the
+// body is resumed like a broken one, within --retries (issue 13, case 13:
+// a layer trickling one byte every 2 s held a build forever).
+func WithStallTimeout(d time.Duration) ClientOption {
+	return func(o *clientOptions) error {
+		if d <= 0 {
+			return fmt.Errorf("stall timeout must be positive, not %v", d)
+		}
+		o.stallTimeout = d
 		return nil
 	}
 }

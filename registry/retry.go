@@ -2,6 +2,7 @@ package registry
 
 import (
 	"bytes"
+	"context"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 )
 
 // retryTransport retries single requests that are safe to send again:
@@ -26,6 +28,7 @@ type retryTransport struct {
 	inner  http.RoundTripper
 	policy retryPolicy
 	logger *slog.Logger
+	stall  time.Duration // how long a pulled body's read may wait for a byte; 0: forever
 }
 
 var _ http.RoundTripper = (*retryTransport)(nil)
@@ -42,13 +45,11 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err != nil {
 			return nil, err
 		}
+		r, ctx, cancel := ownContext(r)
 		resp, err := wholeRefusal(t.inner.RoundTrip(r))
 		err = deadEndpoint(req, err)
 		if !t.again(req, attempt, refused, resp, err) {
-			if err == nil && req.Method == http.MethodGet && resp.StatusCode == http.StatusOK {
-				resp.Body = &resumableBody{t: t, req: req, body: resp.Body, size: resp.ContentLength, attempts: attempt + 1}
-			}
-			return resp, err
+			return t.answer(req, attempt, resp, err, ctx, cancel), err
 		}
 		wait := t.policy.wait(attempt, retryAfterIn(resp))
 		if isRefused(err) {
@@ -61,10 +62,50 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 			resp.Body.Close()
 		}
+		cancel(nil)
 		if err := sleep(req.Context(), wait); err != nil {
 			return nil, err
 		}
 	}
+}
+
+// ownContext gives a GET attempt a context of its own, which a stalled
+// body ends (resumableBody) without ending the caller's; other requests
+// keep theirs, with a cancel that does nothing.
+func ownContext(r *http.Request) (*http.Request, context.Context, context.CancelCauseFunc) {
+	if r.Method != http.MethodGet {
+		return r, r.Context(), func(error) {}
+	}
+	ctx, cancel := context.WithCancelCause(r.Context())
+	return r.WithContext(ctx), ctx, cancel
+}
+
+// answer is the response RoundTrip returns for the last attempt: a 200
+// GET's body resumable and watched for stalls; any other body ends the
+// attempt's context when closed.
+func (t *retryTransport) answer(req *http.Request, attempt int, resp *http.Response, err error,
+	ctx context.Context, cancel context.CancelCauseFunc) *http.Response {
+	switch {
+	case err != nil:
+		cancel(nil)
+	case req.Method == http.MethodGet && resp.StatusCode == http.StatusOK:
+		resp.Body = &resumableBody{t: t, req: req, body: resp.Body, ctx: ctx, cancel: cancel, size: resp.ContentLength, attempts: attempt + 1}
+	default:
+		resp.Body = cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+	}
+	return resp
+}
+
+// cancelOnClose is a body that ends its request's context when closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelCauseFunc
+}
+
+func (c cancelOnClose) Close() error {
+	err := c.ReadCloser.Close()
+	c.cancel(nil)
+	return err
 }
 
 // again reports whether the outcome of attempt, after refused refused
