@@ -51,7 +51,8 @@ func newHTTPTransport(o *clientOptions, tlsConf *tls.Config) *http.Transport {
 
 // hostTransport picks, per request, how a host may be reached: verified
 // TLS for every host; unverified TLS and plain HTTP with credentials only
-// for hosts named insecure; plain HTTP without credentials for loopback.
+// for hosts named insecure; plain HTTP without credentials of any kind
+// (credentialIn) for loopback.
 type hostTransport struct {
 	verified, unverified http.RoundTripper
 	insecure             hostSet
@@ -82,8 +83,8 @@ func (t *hostTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		if !isLoopback(host) {
 			return nil, &policyError{host: host, what: "refuse plain HTTP to"}
 		}
-		if req.Header.Get("Authorization") != "" {
-			return nil, &policyError{host: host, what: "refuse to send credentials over plain HTTP to"}
+		if what := credentialIn(req); what != "" {
+			return nil, &policyError{host: host, what: "refuse to send credentials (" + what + ") over plain HTTP to"}
 		}
 	}
 	if named && req.URL.Scheme == "https" {

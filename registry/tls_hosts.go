@@ -4,7 +4,11 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
+	"mime"
 	"net"
+	"net/http"
+	"net/url"
 	"strings"
 )
 
@@ -46,6 +50,57 @@ func isLoopback(hostport string) bool {
 	}
 	ip := net.ParseIP(strings.Trim(host, "[]"))
 	return ip != nil && ip.IsLoopback()
+}
+
+// credentialIn names the credential req carries, or is "" when it
+// carries none: an Authorization header, user:password in its URL, or a
+// token exchange's secret in a form body. The last was missed once (issue
+// 13, case 15): ggcr POSTs an identity token (an OAuth refresh token, as
+// ACR stores them) to the token endpoint in the body, not in a header.
+func credentialIn(req *http.Request) string {
+	switch {
+	case req.Header.Get("Authorization") != "":
+		return "an Authorization header"
+	case req.URL.User != nil:
+		return "user:password in the URL"
+	case formHasSecret(req):
+		return "a token or password in the request body"
+	}
+	return ""
+}
+
+// secretFormKeys are the form fields of an OAuth token request that hold
+// a secret (RFC 6749 sections 4.3, 6 and 2.3.1).
+var secretFormKeys = []string{"refresh_token", "password", "client_secret", "assertion"}
+
+// formHasSecret reports whether req's body is a form with a secret field;
+// a form body that cannot be read without consuming it counts as one.
+func formHasSecret(req *http.Request) bool {
+	if req.Body == nil || req.Body == http.NoBody {
+		return false
+	}
+	if mt, _, _ := mime.ParseMediaType(req.Header.Get("Content-Type")); mt != "application/x-www-form-urlencoded" {
+		return false
+	}
+	if req.GetBody == nil {
+		return true
+	}
+	body, err := req.GetBody()
+	if err != nil {
+		return true
+	}
+	defer body.Close()
+	b, err := io.ReadAll(io.LimitReader(body, 1<<20))
+	form, perr := url.ParseQuery(string(b))
+	if err != nil || perr != nil {
+		return true
+	}
+	for _, k := range secretFormKeys {
+		if form.Has(k) {
+			return true
+		}
+	}
+	return false
 }
 
 // policyError is a request the client refused to send.

@@ -37,7 +37,7 @@ func TestHostPolicy(t *testing.T) {
 		{"http://192.168.1.9/v2/", "", false, "refuse plain HTTP to 192.168.1.9"},
 		{"http://127.0.0.1:5000/v2/", "", false, "verified"},
 		{"http://localhost:5000/v2/", "", false, "verified"},
-		{"http://127.0.0.1:5000/v2/", "", true, "refuse to send credentials over plain HTTP to 127.0.0.1:5000"},
+		{"http://127.0.0.1:5000/v2/", "", true, "refuse to send credentials (an Authorization header) over plain HTTP to 127.0.0.1:5000"},
 		{"http://10.1.2.3:5000/v2/", "10.1.2.3:5000", true, "verified"},
 		{"http://10.1.2.3:5001/v2/", "10.1.2.3:5000", false, "refuse plain HTTP to 10.1.2.3:5001"},
 		{"http://10.1.2.3:5001/v2/", "10.1.2.3", true, "verified"},
