@@ -126,7 +126,10 @@ func checkOtherHost(from, to *url.URL) error {
 }
 
 // nextLocation resolves an upload session's Location against the request
-// that returned it (see checkOtherHost).
+// that returned it. The Location must be on the registry's own host, by
+// name as by address: it receives the blob's body, and a registry must not
+// send our blobs to another host (issue 13, case 15: a Location naming
+// another host by name was followed; only IP literals were refused).
 func nextLocation(resp *http.Response) (string, error) {
 	loc := resp.Header.Get("Location")
 	if loc == "" {
@@ -137,8 +140,21 @@ func nextLocation(resp *http.Response) (string, error) {
 		return "", fmt.Errorf("parse upload Location: %w", err)
 	}
 	next := resp.Request.URL.ResolveReference(u)
-	if err := checkOtherHost(resp.Request.URL, next); err != nil {
-		return "", err
+	if from := resp.Request.URL; !sameHost(from, next) {
+		return "", fmt.Errorf("the registry %s gave an upload Location on another host, %s; "+
+			"lading uploads blobs only to the registry it pushes to", from.Host, next.Host)
 	}
 	return next.String(), nil
+}
+
+// sameHost reports whether a and b name one host and port, a default port
+// written or not.
+func sameHost(a, b *url.URL) bool {
+	port := func(u *url.URL) string {
+		if p := u.Port(); p != "" {
+			return p
+		}
+		return map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	return strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
 }
