@@ -31,6 +31,9 @@ type Tree struct {
 	// subtree in time proportional to its size, not to the whole tree's
 	// (issue 13, case 11: 200,000 whiteouts took about 10 minutes).
 	kids map[string]map[string]struct{}
+	// links counts the entries of kids: every path and every directory a
+	// tar implies without naming it ("a/b/c" alone implies /a and /a/b).
+	links int
 }
 
 var _ Beneath = (*Tree)(nil)
@@ -38,7 +41,14 @@ var _ Beneath = (*Tree)(nil)
 // MaxTreeEntries bounds the paths a base file tree may hold: a real image
 // has tens of thousands; a hostile layer of tiny headers would otherwise
 // cost hundreds of MiB (issue 13, case 11).
+// It bounds the paths kids indexes too, directories a tar implies
+// included.
 const MaxTreeEntries = 500_000
+
+// maxNameLen bounds an entry's name: Linux's PATH_MAX. Indexing a name
+// costs the square of its depth, and a PAX name may be 1 MiB (one 40 KiB
+// name took 4.5 s); no file system holds a longer path.
+const maxNameLen = 4096
 
 // NewTree returns an empty tree (a scratch image's).
 func NewTree() *Tree { return &Tree{nodes: map[string]Node{}, kids: map[string]map[string]struct{}{}} }
@@ -47,8 +57,8 @@ func NewTree() *Tree { return &Tree{nodes: map[string]Node{}, kids: map[string]m
 // its own (a tar may name /a/b/c without /a/b: a whiteout of /a must
 // still reach it).
 func (t *Tree) set(p string, n Node) {
-	for q := p; q != "/"; q = path.Dir(q) {
-		parent := path.Dir(q)
+	for q := p; q != "/"; q = parentOf(q) {
+		parent := parentOf(q)
 		if t.kids[parent] == nil {
 			t.kids[parent] = map[string]struct{}{}
 		}
@@ -56,14 +66,29 @@ func (t *Tree) set(p string, n Node) {
 			break
 		}
 		t.kids[parent][q] = struct{}{}
+		t.links++
 	}
 	t.nodes[p] = n
+}
+
+// parentOf is the directory holding the clean absolute path q, "/" for
+// a top-level one. Unlike path.Dir it does not clean, which costs a pass
+// over q per ancestor: the square of a deep path's length (issue 13).
+func parentOf(q string) string {
+	i := strings.LastIndexByte(q, '/')
+	if i <= 0 {
+		return "/"
+	}
+	return q[:i]
 }
 
 // del removes the node at p (not what lies below it).
 func (t *Tree) del(p string) {
 	delete(t.nodes, p)
-	delete(t.kids[path.Dir(p)], p)
+	if _, ok := t.kids[path.Dir(p)][p]; ok {
+		delete(t.kids[path.Dir(p)], p)
+		t.links--
+	}
 }
 
 // ReadTree reads the tar headers of layers, bottom first, into a tree. Only
@@ -191,6 +216,9 @@ func refuseSparse(h *tar.Header) error {
 
 // applyHeader adds, replaces or (for whiteouts) removes nodes for h.
 func (t *Tree) applyHeader(h *tar.Header, r io.Reader, keep []string) error {
+	if len(h.Name) > maxNameLen {
+		return fmt.Errorf("entry %.64q… has a name of %d bytes, longer than PATH_MAX (%d); lading refuses such a base", h.Name, len(h.Name), maxNameLen)
+	}
 	p := path.Join("/", h.Name)
 	dir, base := path.Split(p)
 	switch {
@@ -224,7 +252,7 @@ func (t *Tree) applyHeader(h *tar.Header, r io.Reader, keep []string) error {
 	if old, ok := t.nodes[p]; ok && old.Kind == Dir && n.Kind != Dir {
 		t.removeUnder(p, false)
 	}
-	if _, ok := t.nodes[p]; !ok && len(t.nodes) >= MaxTreeEntries {
+	if _, ok := t.nodes[p]; !ok && max(len(t.nodes), t.links) >= MaxTreeEntries {
 		return fmt.Errorf("the base's file tree has more than %d entries; lading refuses such a base", MaxTreeEntries)
 	}
 	t.set(p, n)
