@@ -104,7 +104,7 @@ func diffExit(ctx context.Context, err error, stderr io.Writer) int {
 	if errors.Is(err, errDifferent) {
 		return exitBuild
 	}
-	if code := exitCode(ctx, err, stderr); code != exitBuild {
+	if code := exitCode(ctx, err, "diff", stderr); code != exitBuild {
 		return code
 	}
 	return exitUsage

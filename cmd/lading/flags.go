@@ -26,7 +26,7 @@ func parseFlags(fs *pflag.FlagSet, args []string, usage string, stdout io.Writer
 			fmt.Fprint(stdout, usage+fs.FlagUsages())
 			return errHelp
 		}
-		return usageError{err}
+		return usagef("%s", suggestFlag(fs, err.Error()))
 	}
 	return nil
 }

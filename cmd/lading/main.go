@@ -111,18 +111,31 @@ func run(ctx context.Context, args []string, e env, stdout, stderr io.Writer) in
 		err = runLogout(args[1:], e, stdout)
 	case "cache":
 		err = runCache(args[1:], e, stdout)
-	case "version":
+	case "version", "--version":
 		err = runVersion(stdout)
 	case "help", "-h", "--help":
+		if len(args) > 1 && !strings.HasPrefix(args[1], "-") {
+			return run(ctx, []string{args[1], "--help"}, e, stdout, stderr)
+		}
 		fmt.Fprint(stdout, topUsage)
 	default:
-		err = usagef("unknown command %q", args[0])
+		return exitCode(ctx, unknownCommand(args[0]), "", stderr)
 	}
-	return exitCode(ctx, err, stderr)
+	return exitCode(ctx, err, args[0], stderr)
 }
 
-// exitCode reports err on stderr and maps it to an exit code.
-func exitCode(ctx context.Context, err error, stderr io.Writer) int {
+// unknownCommand is the usage error for `lading NAME` with no such
+// command, suggesting the closest one.
+func unknownCommand(name string) error {
+	if c := closest(name, commandNames()); c != "" {
+		return usagef("unknown command %q: did you mean %s?", name, c)
+	}
+	return usagef("unknown command %q", name)
+}
+
+// exitCode reports err on stderr and maps it to an exit code; a usage
+// error's hint names cmd's --help, or `lading help` when cmd is "".
+func exitCode(ctx context.Context, err error, cmd string, stderr io.Writer) int {
 	var ue usageError
 	switch {
 	case err == nil:
@@ -133,13 +146,22 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "lading: interrupted; only outputs printed on stdout were written, each whole, and no registry tag points at an incomplete image")
 		return exitCanceled
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "lading: %s\nRun 'lading COMMAND --help' for usage.\n", printable(err.Error()))
+		fmt.Fprintf(stderr, "lading: %s\n%s\n", printable(err.Error()), usageHint(cmd))
 		return exitUsage
 	}
 	for _, e := range splitJoined(err) {
 		fmt.Fprintf(stderr, "lading: %s\n", printable(e.Error()))
 	}
 	return exitBuild
+}
+
+// usageHint tells where the usage of cmd is: its --help, or lading help
+// for a command that does not exist.
+func usageHint(cmd string) string {
+	if cmd == "" || strings.HasPrefix(cmd, "-") {
+		return "Run 'lading help' for usage."
+	}
+	return "Run 'lading " + cmd + " --help' for usage."
 }
 
 const topUsage = `lading assembles reproducible container images without a daemon.
@@ -154,7 +176,8 @@ Usage:
   lading diff A B          say why two images differ, down to tar entries (exit 1 when they do)
   lading lock              pin the spec's registry base to digests in lading.lock
   lading cache info|prune  show or trim the layer cache
-  lading version           print the version, Go version and compressor pin
+  lading version           print the version, Go version and compressor pin (also --version)
+  lading help COMMAND      print COMMAND's usage and flags (as lading COMMAND --help does)
 `
 
 // printable escapes the control characters a host path or a registry's
