@@ -44,6 +44,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		resp, err := wholeRefusal(t.inner.RoundTrip(r))
 		err = deadEndpoint(req, err)
+		t.logAttempt(r, resp, err)
 		if !t.again(req, attempt, refused, resp, err) {
 			if err == nil && req.Method == http.MethodGet && resp.StatusCode == http.StatusOK {
 				resp.Body = &resumableBody{t: t, req: req, body: resp.Body, size: resp.ContentLength, attempts: attempt + 1}
@@ -65,6 +66,15 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return nil, err
 		}
 	}
+}
+
+// logAttempt logs one request and its answer at debug level (lading -v).
+func (t *retryTransport) logAttempt(req *http.Request, resp *http.Response, err error) {
+	if err != nil {
+		t.logger.Debug("request", "method", req.Method, "url", redactURL(req), "err", err)
+		return
+	}
+	t.logger.Debug("request", "method", req.Method, "url", redactURL(req), "status", resp.StatusCode)
 }
 
 // again reports whether the outcome of attempt, after refused refused

@@ -68,7 +68,7 @@ func (f *buildFlags) flagSet() *pflag.FlagSet {
 	fs.BoolVar(&f.push, "push", false, "push the image or index to every tag (-t's, else the spec's, and --tag-add's), after the local outputs\n  e.g. --push -t registry.example/web/app:v1")
 	f.remote.addPush(fs)
 	f.remote.addTLS(fs)
-	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print only results and errors (no progress, no warnings)\n  e.g. -q")
+	f.log.add(fs)
 	fs.Usage = func() {}
 	return fs
 }

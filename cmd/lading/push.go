@@ -15,7 +15,7 @@ import (
 type pushFlags struct {
 	remote       remoteFlags
 	metadataFile string
-	quiet        bool
+	log          logFlags
 }
 
 const pushUsage = `Usage: lading push [flags] SRC REF...
@@ -55,7 +55,7 @@ func runPush(ctx context.Context, args []string, e env, stdout, stderr io.Writer
 	f.remote.addPush(fs)
 	f.remote.addTLS(fs)
 	fs.StringVar(&f.metadataFile, "metadata-file", "", "write JSON listing every reference and digest pushed, each platform's manifest included, to FILE\n  e.g. --metadata-file push.json")
-	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print only results and errors")
+	f.log.add(fs)
 	if err := parseFlags(fs, args, pushUsage, stdout); err != nil {
 		return err
 	}
@@ -68,7 +68,10 @@ func runPush(ctx context.Context, args []string, e env, stdout, stderr io.Writer
 			return usagef("REF %q: %v", r, err)
 		}
 	}
-	logger := newLogger(stderr, f.quiet)
+	logger, err := f.log.logger(stderr)
+	if err != nil {
+		return err
+	}
 	client, err := f.remote.client(e, stderr, logger)
 	if err != nil {
 		return err
