@@ -1,6 +1,8 @@
 package main
 
 import (
+	"encoding/json"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -73,6 +75,36 @@ func TestEditDistance(t *testing.T) {
 	}{{"build", "build", 0}, {"biuld", "build", 1}, {"buil", "build", 1}, {"", "ls", 2}, {"push", "pull", 2}} {
 		if got := editDistance(tc.a, tc.b); got != tc.want {
 			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
+
+// TestMetadataSchemaVersion: the --metadata-file document opens with its
+// schema version and carries what README documents per image and layer.
+func TestMetadataSchemaVersion(t *testing.T) {
+	dir := t.TempDir()
+	putFile(t, filepath.Join(dir, "tree", "a.txt"), "a")
+	code, stdout, stderr := runLading(t, dir, "build", "-q", "--add", filepath.Join(dir, "tree")+":/srv", "--source-date-epoch", "0",
+		"--oci-layout", filepath.Join(dir, "out"), "--metadata-file", "-")
+	if code != exitOK {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	if !strings.HasPrefix(stdout, "{\n  \"schemaVersion\": 1,\n") {
+		t.Errorf("metadata does not open with schemaVersion 1:\n%s", stdout)
+	}
+	var meta struct {
+		Manifests []struct {
+			Platform, Digest, Config string
+			Layers                   []map[string]any
+		}
+	}
+	noErr(t, json.Unmarshal([]byte(stdout), &meta))
+	if len(meta.Manifests) != 1 || meta.Manifests[0].Config == "" || meta.Manifests[0].Platform == "" || len(meta.Manifests[0].Layers) != 1 {
+		t.Fatalf("manifests %+v: want one with platform, config and one layer", meta.Manifests)
+	}
+	for _, k := range []string{"name", "digest", "diffID", "size", "cached"} {
+		if _, ok := meta.Manifests[0].Layers[0][k]; !ok {
+			t.Errorf("layer %v lacks %q", meta.Manifests[0].Layers[0], k)
 		}
 	}
 }
