@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 
+	"github.com/spf13/pflag"
+
 	"github.com/lading-dev/lading/layer/atomicfile"
 	"github.com/lading-dev/lading/manifest"
 	"github.com/lading-dev/lading/registry/oci"
@@ -51,11 +53,7 @@ Flags:
 // runPush implements `lading push`.
 func runPush(ctx context.Context, args []string, e env, stdout, stderr io.Writer) error {
 	var f pushFlags
-	fs := newFlagSet("push")
-	f.remote.addPush(fs)
-	f.remote.addTLS(fs)
-	fs.StringVar(&f.metadataFile, "metadata-file", "", "write JSON listing every reference and digest pushed, each platform's manifest included, to FILE\n  e.g. --metadata-file push.json")
-	f.log.add(fs)
+	fs := f.flagSet()
 	if err := parseFlags(fs, args, pushUsage, stdout); err != nil {
 		return err
 	}
@@ -131,4 +129,14 @@ func openArchive(ctx context.Context, path, work string) (oci.Artifact, error) {
 // writeJSON writes v as indented JSON to path, atomically.
 func writeJSON(path string, v any) error {
 	return atomicfile.WriteJSON(path, 0o644, "  ", v)
+}
+
+// flagSet declares every `lading push` flag, binding them to f.
+func (f *pushFlags) flagSet() *pflag.FlagSet {
+	fs := newFlagSet("push")
+	f.remote.addPush(fs)
+	f.remote.addTLS(fs)
+	fs.StringVar(&f.metadataFile, "metadata-file", "", "write JSON listing every reference and digest pushed, each platform's manifest included, to FILE\n  e.g. --metadata-file push.json")
+	f.log.add(fs)
+	return fs
 }
