@@ -30,7 +30,7 @@ func TestHelpCommand(t *testing.T) {
 // TestCommandNamesRun: every name commandNames suggests is a command run
 // knows, so a suggestion never names a command that does not exist.
 func TestCommandNamesRun(t *testing.T) {
-	for _, name := range commandNames() {
+	for _, name := range commandNames(commands()) {
 		if code, _, stderr := runLading(t, t.TempDir(), name, "--help"); code != exitOK {
 			t.Errorf("%s --help: exit %d, %s", name, code, stderr)
 		}

@@ -88,7 +88,7 @@ func usagef(format string, args ...any) error {
 // run executes one lading invocation and returns its exit code.
 func run(ctx context.Context, args []string, e env, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, topUsage)
+		fmt.Fprint(stderr, topUsage())
 		return exitUsage
 	}
 	var err error
@@ -111,13 +111,15 @@ func run(ctx context.Context, args []string, e env, stdout, stderr io.Writer) in
 		err = runLogout(args[1:], e, stdout)
 	case "cache":
 		err = runCache(args[1:], e, stdout)
+	case "completion":
+		err = runCompletion(args[1:], stdout)
 	case "version", "--version":
 		err = runVersion(stdout)
 	case "help", "-h", "--help":
 		if len(args) > 1 && !strings.HasPrefix(args[1], "-") {
 			return run(ctx, []string{args[1], "--help"}, e, stdout, stderr)
 		}
-		fmt.Fprint(stdout, topUsage)
+		fmt.Fprint(stdout, topUsage())
 	default:
 		return exitCode(ctx, unknownCommand(args[0]), "", stderr)
 	}
@@ -127,7 +129,7 @@ func run(ctx context.Context, args []string, e env, stdout, stderr io.Writer) in
 // unknownCommand is the usage error for `lading NAME` with no such
 // command, suggesting the closest one.
 func unknownCommand(name string) error {
-	if c := closest(name, commandNames()); c != "" {
+	if c := closest(name, commandNames(commands())); c != "" {
 		return usagef("unknown command %q: did you mean %s?", name, c)
 	}
 	return usagef("unknown command %q", name)
@@ -163,22 +165,6 @@ func usageHint(cmd string) string {
 	}
 	return "Run 'lading " + cmd + " --help' for usage."
 }
-
-const topUsage = `lading assembles reproducible container images without a daemon.
-
-Usage:
-  lading build [flags]     build an image from lading.yaml and/or host files (see lading build --help)
-  lading push SRC REF...   push an OCI layout or archive to registries
-  lading login REGISTRY    store registry credentials (-u USER --password-stdin, or prompts on a terminal)
-  lading logout REGISTRY   remove stored registry credentials
-  lading inspect SRC       describe an image or index: platforms, config, layers (--json, --raw)
-  lading ls SRC [PATH]     list an image's merged file tree, or one layer's entries, like ls -l
-  lading diff A B          say why two images differ, down to tar entries (exit 1 when they do)
-  lading lock              pin the spec's registry base to digests in lading.lock
-  lading cache info|prune  show or trim the layer cache
-  lading version           print the version, Go version and compressor pin (also --version)
-  lading help COMMAND      print COMMAND's usage and flags (as lading COMMAND --help does)
-`
 
 // printable escapes the control characters a host path or a registry's
 // answer may carry (an ESC could rewrite the user's terminal) as Go

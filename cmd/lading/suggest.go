@@ -6,12 +6,6 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// commandNames lists lading's subcommands in the order topUsage gives them;
-// run's switch handles each (TestCommandNamesRun holds the two together).
-func commandNames() []string {
-	return []string{"build", "push", "login", "logout", "inspect", "ls", "diff", "lock", "cache", "version", "help"}
-}
-
 // closest returns the candidate nearest to word, or "" when none is close:
 // within a third of word's length in edit distance (at least 1, at most
 // 3), so `biuld` finds build and `xyz` finds nothing.
