@@ -17,7 +17,8 @@ var errHelp = errors.New("help requested")
 // buildFlags is the CLI's plain config for `lading build`, converted once
 // into a builder.Request by request().
 type buildFlags struct {
-	adds, envs, labels, annotations []string
+	adds, gos, envs, labels         []string
+	annotations                     []string
 	exposes, volumes, tags, tagAdds []string
 	layouts, ociArchives, dockers   []string
 	base, archivePlatform           string
