@@ -10,14 +10,22 @@ import (
 	"github.com/lading-dev/lading/registry"
 )
 
+// MetadataSchemaVersion is Result's SchemaVersion: raised when a field of
+// the --metadata-file document is renamed, removed or changes meaning
+// (adding a field keeps it).
+const MetadataSchemaVersion = 1
+
 // Result describes what a build made and wrote; it is the --metadata-file
 // document.
 type Result struct {
-	Digest    v1.Hash         `json:"digest"`
-	MediaType types.MediaType `json:"mediaType"`
-	Size      int64           `json:"size"`
-	Platforms []string        `json:"platforms"`
-	Base      *BaseInfo       `json:"base,omitempty"`
+	// SchemaVersion is MetadataSchemaVersion, first so a reader checks it
+	// before anything else.
+	SchemaVersion int             `json:"schemaVersion"`
+	Digest        v1.Hash         `json:"digest"`
+	MediaType     types.MediaType `json:"mediaType"`
+	Size          int64           `json:"size"`
+	Platforms     []string        `json:"platforms"`
+	Base          *BaseInfo       `json:"base,omitempty"`
 	// Manifests lists each platform's image manifest.
 	Manifests []ManifestInfo `json:"manifests"`
 	Outputs   []Written      `json:"outputs"`
@@ -84,7 +92,7 @@ func newResult(b base, art product, images []platformImage) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("describe image: %w", err)
 	}
-	res := &Result{Digest: desc.Digest, MediaType: desc.MediaType, Size: desc.Size, Outputs: []Written{}}
+	res := &Result{SchemaVersion: MetadataSchemaVersion, Digest: desc.Digest, MediaType: desc.MediaType, Size: desc.Size, Outputs: []Written{}}
 	if !b.builtin() || b.name == BaseStatic {
 		d, _ := b.digest()
 		res.Base = &BaseInfo{Name: b.name, Digest: d}

@@ -48,6 +48,7 @@ func (t *retryTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		r, ctx, cancel := ownContext(r)
 		resp, err := wholeRefusal(t.inner.RoundTrip(r))
 		err = deadEndpoint(req, err)
+		t.logAttempt(r, resp, err)
 		if !t.again(req, attempt, refused, resp, err) {
 			return t.answer(req, attempt, resp, err, ctx, cancel), err
 		}
@@ -106,6 +107,15 @@ func (c cancelOnClose) Close() error {
 	err := c.ReadCloser.Close()
 	c.cancel(nil)
 	return err
+}
+
+// logAttempt logs one request and its answer at debug level (lading -v).
+func (t *retryTransport) logAttempt(req *http.Request, resp *http.Response, err error) {
+	if err != nil {
+		t.logger.Debug("request", "method", req.Method, "url", redactURL(req), "err", err)
+		return
+	}
+	t.logger.Debug("request", "method", req.Method, "url", redactURL(req), "status", resp.StatusCode)
 }
 
 // again reports whether the outcome of attempt, after refused refused

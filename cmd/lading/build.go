@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 
 	"github.com/lading-dev/lading/builder"
@@ -18,7 +17,8 @@ var errHelp = errors.New("help requested")
 // buildFlags is the CLI's plain config for `lading build`, converted once
 // into a builder.Request by request().
 type buildFlags struct {
-	adds, envs, labels, annotations []string
+	adds, gos, envs, labels         []string
+	annotations                     []string
 	exposes, volumes, tags, tagAdds []string
 	layouts, ociArchives, dockers   []string
 	base, archivePlatform           string
@@ -33,7 +33,8 @@ type buildFlags struct {
 	push                            bool
 	remote                          remoteFlags
 	specFile, cacheDir, cacheRepo   string
-	noCache, noSpec, quiet          bool
+	noCache, noSpec                 bool
+	log                             logFlags
 }
 
 const buildUsage = `Usage: lading build [flags]
@@ -65,7 +66,10 @@ func runBuild(ctx context.Context, args []string, e env, stdout, stderr io.Write
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q (inputs are given with --add SRC:DEST)", fs.Arg(0))
 	}
-	logger := newLogger(stderr, f.quiet)
+	logger, err := f.log.logger(stderr)
+	if err != nil {
+		return err
+	}
 	req, err := f.request(ctx, fs, e, logger)
 	if err != nil {
 		return err
@@ -125,21 +129,4 @@ func runBuild(ctx context.Context, args []string, e env, stdout, stderr io.Write
 		return writeMetadata(f.metadataFile, res, stdout)
 	}
 	return nil
-}
-
-// newLogger writes progress to stderr; -q keeps only errors.
-func newLogger(stderr io.Writer, quiet bool) *slog.Logger {
-	level := slog.LevelInfo
-	if quiet {
-		level = slog.LevelError
-	}
-	return slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{
-		Level: level,
-		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
-			if a.Key == slog.TimeKey {
-				return slog.Attr{}
-			}
-			return a
-		},
-	}))
 }

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"github.com/lading-dev/lading/layer/cache"
 )
 
@@ -24,17 +26,26 @@ meanwhile may have to rebuild a layer; it never sees half of one.
 Flags:
 `
 
+// cacheFlags is the CLI's plain config for `lading cache`.
+type cacheFlags struct{ dir, keep, older string }
+
+// flagSet declares every `lading cache` flag, binding them to f.
+func (f *cacheFlags) flagSet() *pflag.FlagSet {
+	fs := newFlagSet("cache")
+	fs.StringVar(&f.dir, "cache-dir", "", "the cache (default: $LADING_CACHE_DIR, else $XDG_CACHE_HOME/lading, else ~/.cache/lading)\n  e.g. --cache-dir /var/cache/lading")
+	fs.StringVar(&f.keep, "keep-bytes", "", "prune: keep at most this many bytes (suffixes KB, MB, GB, KiB, MiB, GiB)\n  e.g. --keep-bytes 10GiB")
+	fs.StringVar(&f.older, "older-than", "", "prune: remove what was last used longer ago than this (a Go duration, or days with d)\n  e.g. --older-than 30d")
+	return fs
+}
+
 // runCache implements `lading cache info|prune`.
 func runCache(args []string, e env, stdout io.Writer) error {
-	var dir, keep, older string
-	fs := newFlagSet("cache")
-	fs.StringVar(&dir, "cache-dir", "", "the cache (default: $LADING_CACHE_DIR, else $XDG_CACHE_HOME/lading, else ~/.cache/lading)\n  e.g. --cache-dir /var/cache/lading")
-	fs.StringVar(&keep, "keep-bytes", "", "prune: keep at most this many bytes (suffixes KB, MB, GB, KiB, MiB, GiB)\n  e.g. --keep-bytes 10GiB")
-	fs.StringVar(&older, "older-than", "", "prune: remove what was last used longer ago than this (a Go duration, or days with d)\n  e.g. --older-than 30d")
+	var f cacheFlags
+	fs := f.flagSet()
 	if err := parseFlags(fs, args, cacheUsage, stdout); err != nil {
 		return err
 	}
-	root := cacheRoot(dir, e)
+	root := cacheRoot(f.dir, e)
 	if root == "" {
 		return usagef("no cache directory: give --cache-dir, or set LADING_CACHE_DIR or HOME")
 	}
@@ -46,7 +57,7 @@ func runCache(args []string, e env, stdout io.Writer) error {
 	case fs.NArg() == 1 && fs.Arg(0) == "info":
 		return cacheInfo(c, stdout)
 	case fs.NArg() == 1 && fs.Arg(0) == "prune":
-		return cachePrune(c, keep, older, stdout)
+		return cachePrune(c, f.keep, f.older, stdout)
 	}
 	return usagef("want info or prune, e.g. lading cache prune --keep-bytes 10GiB")
 }

@@ -8,6 +8,8 @@ import (
 	"io"
 	"os"
 
+	"github.com/spf13/pflag"
+
 	"github.com/lading-dev/lading/registry/inspect"
 )
 
@@ -52,9 +54,7 @@ Flags:
 // differ.
 func runDiff(ctx context.Context, args []string, e env, stdout, stderr io.Writer) error {
 	var f diffFlags
-	fs := newFlagSet("diff")
-	f.source.add(fs)
-	fs.BoolVar(&f.json, "json", false, "print {\"changes\": [{platform, layer, path, field, a, b}, …]} with stable keys, for scripts\n  e.g. --json | jq '.changes | length'")
+	fs := f.flagSet()
 	if err := parseFlags(fs, args, diffUsage, stdout); err != nil {
 		return err
 	}
@@ -104,8 +104,16 @@ func diffExit(ctx context.Context, err error, stderr io.Writer) int {
 	if errors.Is(err, errDifferent) {
 		return exitBuild
 	}
-	if code := exitCode(ctx, err, stderr); code != exitBuild {
+	if code := exitCode(ctx, err, "diff", stderr); code != exitBuild {
 		return code
 	}
 	return exitUsage
+}
+
+// flagSet declares every `lading diff` flag, binding them to f.
+func (f *diffFlags) flagSet() *pflag.FlagSet {
+	fs := newFlagSet("diff")
+	f.source.add(fs)
+	fs.BoolVar(&f.json, "json", false, "print {\"changes\": [{platform, layer, path, field, a, b}, …]} with stable keys, for scripts\n  e.g. --json | jq '.changes | length'")
+	return fs
 }

@@ -26,7 +26,7 @@ func parseFlags(fs *pflag.FlagSet, args []string, usage string, stdout io.Writer
 			fmt.Fprint(stdout, usage+fs.FlagUsages())
 			return errHelp
 		}
-		return usageError{err}
+		return usagef("%s", suggestFlag(fs, err.Error()))
 	}
 	return nil
 }
@@ -37,6 +37,7 @@ func (f *buildFlags) flagSet() *pflag.FlagSet {
 	fs.StringVarP(&f.specFile, "file", "f", "", "the spec to build (default: ./lading.yaml when it exists); flags override or extend it\n  e.g. -f deploy/lading.yaml")
 	fs.BoolVar(&f.noSpec, "no-spec", false, "ignore ./lading.yaml: build from flags alone\n  e.g. --no-spec --add ./bin/app:/usr/local/bin/")
 	fs.StringArrayVar(&f.adds, "add", nil, "add host path SRC at image path DEST; a directory's contents land under DEST, and a DEST\n  ending in / is a directory a file goes into, as in Dockerfile COPY (repeatable)\n  e.g. --add ./bin/app:/usr/local/bin/ --add ./static:/srv/static")
+	fs.StringArrayVar(&f.gos, "go", nil, "build Go package PKG (relative to the working directory, or an import path) for every --platform, as a spec's\n  go layer does, into its own layer with the binary at DEST (repeatable)\n  e.g. --go ./cmd/server:/usr/local/bin/server")
 	fs.StringVar(&f.base, "base", "scratch", "base image: scratch, static (built-in distroless-style), oci-layout:DIR[:REF|@DIGEST],\n  oci-archive:FILE[:REF|@DIGEST], docker-archive:FILE or a registry reference; DIR and FILE\n  end at the first colon, REF is a ref name (example.com/app:v1) or its bare tag (v1)\n  e.g. --base static or --base oci-layout:out:example.com/app:v1")
 	fs.StringArrayVar(&f.platforms, "platform", []string{defaultPlatform()}, "target platform os/arch[/variant], an os/arch Go builds for and an OCI variant (arm/v7,\n  amd64/v3); several (repeated or comma-separated) build an index; all builds every platform the base has\n  e.g. --platform linux/amd64,linux/arm64")
 	fs.StringVar(&f.archivePlatform, "archive-platform", "", "the platform a multi-platform build's --docker-archive holds (default: the host's)\n  e.g. --archive-platform linux/arm64")
@@ -68,7 +69,7 @@ func (f *buildFlags) flagSet() *pflag.FlagSet {
 	fs.BoolVar(&f.push, "push", false, "push the image or index to every tag (-t's, else the spec's, and --tag-add's), after the local outputs\n  e.g. --push -t registry.example/web/app:v1")
 	f.remote.addPush(fs)
 	f.remote.addTLS(fs)
-	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print only results and errors (no progress, no warnings)\n  e.g. -q")
+	f.log.add(fs)
 	fs.Usage = func() {}
 	return fs
 }

@@ -3,7 +3,9 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"path"
 	"slices"
+	"strings"
 
 	"github.com/spf13/pflag"
 
@@ -45,7 +47,7 @@ func checkNotEmpty(req builder.Request) error {
 	if len(req.Layers) > 0 || (req.Base != "" && req.Base != builder.BaseScratch) {
 		return nil
 	}
-	return usagef("nothing to build: no layer on a scratch base; give --add SRC:DEST (e.g. --add ./bin/app:/usr/local/bin/), " +
+	return usagef("nothing to build: no layer on a scratch base; give --add SRC:DEST (e.g. --add ./bin/app:/usr/local/bin/), --go PKG:DEST, " +
 		"a lading.yaml in the working directory, or -f FILE")
 }
 
@@ -57,4 +59,22 @@ func announceSpec(logger *slog.Logger, flag, path string) {
 		return
 	}
 	logger.Info(fmt.Sprintf("reading spec ./%s from the working directory (-f names another, --no-spec ignores it)", defaultSpec), "file", path)
+}
+
+// goLayers appends one `go` layer per --go PKG:DEST, built in dir (the
+// working directory) exactly as a spec's go layer is, and gives go build
+// the process environment when no spec did.
+func (f *buildFlags) goLayers(req *builder.Request, dir string, e env, logger *slog.Logger) error {
+	for _, v := range f.gos {
+		i := strings.LastIndex(v, ":/")
+		if i <= 0 || strings.HasSuffix(v, "/") {
+			return usagef("--go %q: want PKG:DEST with DEST the binary's absolute path, e.g. ./cmd/server:/usr/local/bin/server", v)
+		}
+		g := &builder.GoLayer{Package: v[:i], Dir: dir, Dest: path.Clean(v[i+1:])}
+		req.Layers = append(req.Layers, builder.Layer{Name: "go", Go: g})
+	}
+	if len(f.gos) > 0 && req.Host.Base == nil {
+		req.Host = builder.HostEnv{Base: e.environ(), Logger: logger}
+	}
+	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 
+	"github.com/spf13/pflag"
+
 	"github.com/lading-dev/lading/registry/inspect"
 	"github.com/lading-dev/lading/registry/oci"
 )
@@ -46,11 +48,7 @@ Flags:
 // runInspect implements `lading inspect`.
 func runInspect(ctx context.Context, args []string, e env, stdout, stderr io.Writer) error {
 	var f inspectFlags
-	fs := newFlagSet("inspect")
-	f.source.add(fs)
-	fs.BoolVar(&f.json, "json", false, "print the description as JSON, with stable keys, for scripts\n  e.g. --json | jq -r .config.digest")
-	fs.BoolVar(&f.raw, "raw", false, "print the manifest or index bytes as stored\n  e.g. --raw | sha256sum")
-	fs.BoolVar(&f.config, "config", false, "print the image's config bytes as stored (with or without --raw)\n  e.g. --raw --config | jq .config.Env")
+	fs := f.flagSet()
 	if err := parseFlags(fs, args, inspectUsage, stdout); err != nil {
 		return err
 	}
@@ -107,4 +105,14 @@ func printConfig(a oci.Artifact, stdout io.Writer) error {
 	}
 	_, err = stdout.Write(raw)
 	return err
+}
+
+// flagSet declares every `lading inspect` flag, binding them to f.
+func (f *inspectFlags) flagSet() *pflag.FlagSet {
+	fs := newFlagSet("inspect")
+	f.source.add(fs)
+	fs.BoolVar(&f.json, "json", false, "print the description as JSON, with stable keys, for scripts\n  e.g. --json | jq -r .config.digest")
+	fs.BoolVar(&f.raw, "raw", false, "print the manifest or index bytes as stored\n  e.g. --raw | sha256sum")
+	fs.BoolVar(&f.config, "config", false, "print the image's config bytes as stored (with or without --raw)\n  e.g. --raw --config | jq .config.Env")
+	return fs
 }

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"path/filepath"
 
+	"github.com/spf13/pflag"
+
 	"github.com/lading-dev/lading/builder"
 	"github.com/lading-dev/lading/manifest"
 	"github.com/lading-dev/lading/registry"
@@ -25,39 +27,48 @@ change is printed as REF: OLD -> NEW.
 Flags:
 `
 
+// lockFlags is the CLI's plain config for `lading lock`.
+type lockFlags struct {
+	specFile, base string
+	cacheDir       string
+	update, quiet  bool
+	remote         remoteFlags
+}
+
+// flagSet declares every `lading lock` flag, binding them to f.
+func (f *lockFlags) flagSet() *pflag.FlagSet {
+	fs := newFlagSet("lock")
+	fs.StringVarP(&f.specFile, "file", "f", "", "the spec whose base to pin (default: ./lading.yaml)\n  e.g. -f deploy/lading.yaml")
+	fs.StringVar(&f.base, "base", "", "pin this base instead of the spec's\n  e.g. --base registry.example/base:v1")
+	fs.BoolVar(&f.update, "update", false, "move existing pins to what the tags resolve to now")
+	fs.StringVar(&f.cacheDir, "cache-dir", "", "where the pinned base is kept for offline builds (default: $XDG_CACHE_HOME/lading, else ~/.cache/lading)\n  e.g. --cache-dir /var/cache/lading")
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print only results and errors\n  e.g. -q")
+	f.remote.addTLS(fs)
+	f.remote.pushJobs, f.remote.retries = registry.DefaultPushJobs, registry.DefaultRetries
+	return fs
+}
+
 // runLock implements `lading lock`.
 func runLock(ctx context.Context, args []string, e env, stdout, stderr io.Writer) error {
-	var (
-		specFile, base string
-		cacheDir       string
-		update, quiet  bool
-		rf             remoteFlags
-	)
-	fs := newFlagSet("lock")
-	fs.StringVarP(&specFile, "file", "f", "", "the spec whose base to pin (default: ./lading.yaml)\n  e.g. -f deploy/lading.yaml")
-	fs.StringVar(&base, "base", "", "pin this base instead of the spec's\n  e.g. --base registry.example/base:v1")
-	fs.BoolVar(&update, "update", false, "move existing pins to what the tags resolve to now")
-	fs.StringVar(&cacheDir, "cache-dir", "", "where the pinned base is kept for offline builds (default: $XDG_CACHE_HOME/lading, else ~/.cache/lading)\n  e.g. --cache-dir /var/cache/lading")
-	fs.BoolVarP(&quiet, "quiet", "q", false, "print only results and errors\n  e.g. -q")
-	rf.addTLS(fs)
-	rf.pushJobs, rf.retries = registry.DefaultPushJobs, registry.DefaultRetries
+	var f lockFlags
+	fs := f.flagSet()
 	if err := parseFlags(fs, args, lockUsage, stdout); err != nil {
 		return err
 	}
-	logger := newLogger(stderr, quiet)
-	lockPath, ref, err := lockTarget(ctx, e, specFile, base)
+	logger := newLogger(stderr, f.quiet)
+	lockPath, ref, err := lockTarget(ctx, e, f.specFile, f.base)
 	if err != nil {
 		return err
 	}
-	client, err := rf.client(e, stderr, logger)
+	client, err := f.remote.client(e, stderr, logger)
 	if err != nil {
 		return err
 	}
-	entry, err := pinBase(ctx, client, lockPath, ref, update, stdout)
+	entry, err := pinBase(ctx, client, lockPath, ref, f.update, stdout)
 	if err != nil {
 		return err
 	}
-	return cachePinned(ctx, client, baseCache(cacheDir, e), ref, entry, logger)
+	return cachePinned(ctx, client, baseCache(f.cacheDir, e), ref, entry, logger)
 }
 
 // cachePinned fetches the pinned base into the base cache, so that the

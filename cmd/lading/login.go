@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/spf13/pflag"
 )
 
 const loginUsage = `Usage: lading login [flags] REGISTRY -u USER --password-stdin
@@ -28,22 +30,33 @@ Flags:
 // maxPassword bounds what is read from stdin for a password or token.
 const maxPassword = 64 << 10
 
+// loginFlags is the CLI's plain config for `lading login`.
+type loginFlags struct {
+	remote        remoteFlags
+	user          string
+	passwordStdin bool
+}
+
+// flagSet declares every `lading login` flag, binding them to f.
+func (f *loginFlags) flagSet() *pflag.FlagSet {
+	fs := newFlagSet("login")
+	fs.StringVarP(&f.user, "username", "u", "", "user name\n  e.g. -u ci")
+	fs.BoolVar(&f.passwordStdin, "password-stdin", false, "read the password (or token) from stdin")
+	f.remote.addTLS(fs)
+	return fs
+}
+
 // runLogin implements `lading login`; the password comes from stdin.
 func runLogin(ctx context.Context, args []string, e env, stdin io.Reader, stdout, stderr io.Writer) error {
-	var remote remoteFlags
-	var user string
-	var passwordStdin bool
-	fs := newFlagSet("login")
-	fs.StringVarP(&user, "username", "u", "", "user name\n  e.g. -u ci")
-	fs.BoolVar(&passwordStdin, "password-stdin", false, "read the password (or token) from stdin")
-	remote.addTLS(fs)
+	var f loginFlags
+	fs := f.flagSet()
 	if err := parseFlags(fs, args, loginUsage, stdout); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return usagef("want one REGISTRY, e.g. lading login registry.example -u USER --password-stdin")
 	}
-	user, password, err := credentials(e, stdin, user, passwordStdin)
+	user, password, err := credentials(e, stdin, f.user, f.passwordStdin)
 	if err != nil {
 		return err
 	}
@@ -51,9 +64,9 @@ func runLogin(ctx context.Context, args []string, e env, stdin io.Reader, stdout
 	if err != nil {
 		return err
 	}
-	remote.progress = "none"
-	remote.pushJobs = 1
-	client, err := remote.client(e, stderr, newLogger(stderr, false))
+	f.remote.progress = "none"
+	f.remote.pushJobs = 1
+	client, err := f.remote.client(e, stderr, newLogger(stderr, false))
 	if err != nil {
 		return err
 	}

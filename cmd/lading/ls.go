@@ -8,6 +8,8 @@ import (
 	"os"
 	"path"
 
+	"github.com/spf13/pflag"
+
 	"github.com/lading-dev/lading/registry/inspect"
 )
 
@@ -46,10 +48,7 @@ Flags:
 // runLs implements `lading ls`.
 func runLs(ctx context.Context, args []string, e env, stdout, stderr io.Writer) error {
 	var f lsFlags
-	fs := newFlagSet("ls")
-	f.source.add(fs)
-	fs.IntVar(&f.layer, "layer", 0, "list layer N's entries as stored, whiteouts included (from 1, bottom first)\n  e.g. --layer 2")
-	fs.BoolVar(&f.json, "json", false, "print the entries as a JSON array, with stable keys, for scripts\n  e.g. --json | jq -r '.[].path'")
+	fs := f.flagSet()
 	if err := parseFlags(fs, args, lsUsage, stdout); err != nil {
 		return err
 	}
@@ -96,4 +95,13 @@ func (f lsFlags) list(ctx context.Context, e env, src, work string, stderr io.Wr
 		return nil, fmt.Errorf("%s: %w", src, err)
 	}
 	return files, nil
+}
+
+// flagSet declares every `lading ls` flag, binding them to f.
+func (f *lsFlags) flagSet() *pflag.FlagSet {
+	fs := newFlagSet("ls")
+	f.source.add(fs)
+	fs.IntVar(&f.layer, "layer", 0, "list layer N's entries as stored, whiteouts included (from 1, bottom first)\n  e.g. --layer 2")
+	fs.BoolVar(&f.json, "json", false, "print the entries as a JSON array, with stable keys, for scripts\n  e.g. --json | jq -r '.[].path'")
+	return fs
 }

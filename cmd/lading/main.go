@@ -88,7 +88,7 @@ func usagef(format string, args ...any) error {
 // run executes one lading invocation and returns its exit code.
 func run(ctx context.Context, args []string, e env, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, topUsage)
+		fmt.Fprint(stderr, topUsage())
 		return exitUsage
 	}
 	var err error
@@ -111,18 +111,33 @@ func run(ctx context.Context, args []string, e env, stdout, stderr io.Writer) in
 		err = runLogout(args[1:], e, stdout)
 	case "cache":
 		err = runCache(args[1:], e, stdout)
-	case "version":
+	case "completion":
+		err = runCompletion(args[1:], stdout)
+	case "version", "--version":
 		err = runVersion(stdout)
 	case "help", "-h", "--help":
-		fmt.Fprint(stdout, topUsage)
+		if len(args) > 1 && !strings.HasPrefix(args[1], "-") {
+			return run(ctx, []string{args[1], "--help"}, e, stdout, stderr)
+		}
+		fmt.Fprint(stdout, topUsage())
 	default:
-		err = usagef("unknown command %q", args[0])
+		return exitCode(ctx, unknownCommand(args[0]), "", stderr)
 	}
-	return exitCode(ctx, err, stderr)
+	return exitCode(ctx, err, args[0], stderr)
 }
 
-// exitCode reports err on stderr and maps it to an exit code.
-func exitCode(ctx context.Context, err error, stderr io.Writer) int {
+// unknownCommand is the usage error for `lading NAME` with no such
+// command, suggesting the closest one.
+func unknownCommand(name string) error {
+	if c := closest(name, commandNames(commands())); c != "" {
+		return usagef("unknown command %q: did you mean %s?", name, c)
+	}
+	return usagef("unknown command %q", name)
+}
+
+// exitCode reports err on stderr and maps it to an exit code; a usage
+// error's hint names cmd's --help, or `lading help` when cmd is "".
+func exitCode(ctx context.Context, err error, cmd string, stderr io.Writer) int {
 	var ue usageError
 	switch {
 	case err == nil:
@@ -133,7 +148,7 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "lading: interrupted; only outputs printed on stdout were written, each whole, and no registry tag points at an incomplete image")
 		return exitCanceled
 	case errors.As(err, &ue):
-		fmt.Fprintf(stderr, "lading: %s\nRun 'lading COMMAND --help' for usage.\n", printable(err.Error()))
+		fmt.Fprintf(stderr, "lading: %s\n%s\n", printable(err.Error()), usageHint(cmd))
 		return exitUsage
 	}
 	for _, e := range splitJoined(err) {
@@ -142,20 +157,14 @@ func exitCode(ctx context.Context, err error, stderr io.Writer) int {
 	return exitBuild
 }
 
-const topUsage = `lading assembles reproducible container images without a daemon.
-
-Usage:
-  lading build [flags]     build an image from lading.yaml and/or host files (see lading build --help)
-  lading push SRC REF...   push an OCI layout or archive to registries
-  lading login REGISTRY    store registry credentials (-u USER --password-stdin, or prompts on a terminal)
-  lading logout REGISTRY   remove stored registry credentials
-  lading inspect SRC       describe an image or index: platforms, config, layers (--json, --raw)
-  lading ls SRC [PATH]     list an image's merged file tree, or one layer's entries, like ls -l
-  lading diff A B          say why two images differ, down to tar entries (exit 1 when they do)
-  lading lock              pin the spec's registry base to digests in lading.lock
-  lading cache info|prune  show or trim the layer cache
-  lading version           print the version, Go version and compressor pin
-`
+// usageHint tells where the usage of cmd is: its --help, or lading help
+// for a command that does not exist.
+func usageHint(cmd string) string {
+	if cmd == "" || strings.HasPrefix(cmd, "-") {
+		return "Run 'lading help' for usage."
+	}
+	return "Run 'lading " + cmd + " --help' for usage."
+}
 
 // printable escapes the control characters a host path or a registry's
 // answer may carry (an ESC could rewrite the user's terminal) as Go

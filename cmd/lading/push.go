@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 
+	"github.com/spf13/pflag"
+
 	"github.com/lading-dev/lading/layer/atomicfile"
 	"github.com/lading-dev/lading/manifest"
 	"github.com/lading-dev/lading/registry/oci"
@@ -15,7 +17,7 @@ import (
 type pushFlags struct {
 	remote       remoteFlags
 	metadataFile string
-	quiet        bool
+	log          logFlags
 }
 
 const pushUsage = `Usage: lading push [flags] SRC REF...
@@ -51,11 +53,7 @@ Flags:
 // runPush implements `lading push`.
 func runPush(ctx context.Context, args []string, e env, stdout, stderr io.Writer) error {
 	var f pushFlags
-	fs := newFlagSet("push")
-	f.remote.addPush(fs)
-	f.remote.addTLS(fs)
-	fs.StringVar(&f.metadataFile, "metadata-file", "", "write JSON listing every reference and digest pushed, each platform's manifest included, to FILE\n  e.g. --metadata-file push.json")
-	fs.BoolVarP(&f.quiet, "quiet", "q", false, "print only results and errors")
+	fs := f.flagSet()
 	if err := parseFlags(fs, args, pushUsage, stdout); err != nil {
 		return err
 	}
@@ -68,7 +66,10 @@ func runPush(ctx context.Context, args []string, e env, stdout, stderr io.Writer
 			return usagef("REF %q: %v", r, err)
 		}
 	}
-	logger := newLogger(stderr, f.quiet)
+	logger, err := f.log.logger(stderr)
+	if err != nil {
+		return err
+	}
 	client, err := f.remote.client(e, stderr, logger)
 	if err != nil {
 		return err
@@ -128,4 +129,14 @@ func openArchive(ctx context.Context, path, work string) (oci.Artifact, error) {
 // writeJSON writes v as indented JSON to path, atomically.
 func writeJSON(path string, v any) error {
 	return atomicfile.WriteJSON(path, 0o644, "  ", v)
+}
+
+// flagSet declares every `lading push` flag, binding them to f.
+func (f *pushFlags) flagSet() *pflag.FlagSet {
+	fs := newFlagSet("push")
+	f.remote.addPush(fs)
+	f.remote.addTLS(fs)
+	fs.StringVar(&f.metadataFile, "metadata-file", "", "write JSON listing every reference and digest pushed, each platform's manifest included, to FILE\n  e.g. --metadata-file push.json")
+	f.log.add(fs)
+	return fs
 }

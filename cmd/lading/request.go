@@ -55,6 +55,9 @@ func (f *buildFlags) request(ctx context.Context, fs *pflag.FlagSet, e env, logg
 	if err := f.overlay(fs, &req); err != nil {
 		return req, err
 	}
+	if err := f.goLayers(&req, dir, e, logger); err != nil {
+		return req, err
+	}
 	if err := f.packing(&req); err != nil {
 		return req, err
 	}
