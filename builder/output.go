@@ -42,7 +42,7 @@ func writeAll(ctx context.Context, req Request, b base, art product, images []pl
 			return res, fmt.Errorf("write %s %s: %w", o.Kind, o.Path, err)
 		}
 		res.Outputs = append(res.Outputs, w)
-		req.Logger.Info("wrote output", "kind", o.Kind, "path", o.Path)
+		req.Logger.Info("wrote output", "kind", o.Kind, "path", o.Path, "digest", w.Digest.String())
 	}
 	if req.Push {
 		if err := pushAll(ctx, req, art, res); err != nil {

@@ -105,6 +105,7 @@ func (r *build) layers(ctx context.Context, p v1.Platform, beneath *layer.Tree) 
 
 // layer collects, plans and writes one layer for p.
 func (r *build) layer(ctx context.Context, l Layer, p v1.Platform, beneath *layer.Tree) (builtLayer, error) {
+	r.req.Logger.Debug("layer started", "layer", l.Name, "platform", p.String())
 	entries, err := r.entries(ctx, l, p)
 	if err != nil {
 		return builtLayer{}, fmt.Errorf("layer %s (%s): %w", l.Name, p, err)

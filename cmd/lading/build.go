@@ -66,10 +66,11 @@ func runBuild(ctx context.Context, args []string, e env, stdout, stderr io.Write
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q (inputs are given with --add SRC:DEST)", fs.Arg(0))
 	}
-	logger, err := f.log.logger(stderr)
+	logger, done, err := f.log.progressLogger(stderr, e, f.remote.progress)
 	if err != nil {
 		return err
 	}
+	defer done()
 	req, err := f.request(ctx, fs, e, logger)
 	if err != nil {
 		return err

@@ -30,7 +30,8 @@ var allowed = map[string][]string{
 	"registry/inspect":   {"layer", "registry/oci"},
 	"builder":            {"layer", "layer/atomicfile", "layer/cache", "manifest", "registry", "registry/oci"},
 	"builder/spec":       {"layer", "manifest", "registry/oci", "builder"},
-	"cmd/lading":         {"layer", "layer/atomicfile", "layer/cache", "manifest", "registry", "registry/cacherepo", "registry/inspect", "registry/oci", "builder", "builder/spec"},
+	"builder/progress":   {},
+	"cmd/lading":         {"builder/progress", "layer", "layer/atomicfile", "layer/cache", "manifest", "registry", "registry/cacherepo", "registry/inspect", "registry/oci", "builder", "builder/spec"},
 
 	// Test support (a fault-injecting proxy): tests import it, code never.
 	"registry/faultproxy": {},

@@ -66,10 +66,11 @@ func runPush(ctx context.Context, args []string, e env, stdout, stderr io.Writer
 			return usagef("REF %q: %v", r, err)
 		}
 	}
-	logger, err := f.log.logger(stderr)
+	logger, done, err := f.log.progressLogger(stderr, e, f.remote.progress)
 	if err != nil {
 		return err
 	}
+	defer done()
 	client, err := f.remote.client(e, stderr, logger)
 	if err != nil {
 		return err

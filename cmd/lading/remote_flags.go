@@ -45,7 +45,7 @@ func (f *remoteFlags) addPush(fs *pflag.FlagSet) {
 	fs.IntVar(&f.pushJobs, "push-jobs", registry.DefaultPushJobs, "blobs uploaded at once\n  e.g. --push-jobs 8")
 	fs.IntVar(&f.retries, "retries", registry.DefaultRetries, "retries of each failed request (an upload restarts in a new session)\n  e.g. --retries 10")
 	fs.DurationVar(&f.pushTimeout, "push-timeout", 0, "give up a push after this long, retries included (default: no limit)\n  e.g. --push-timeout 30m")
-	fs.StringVar(&f.progress, "progress", "auto", "progress on stderr: auto (per-blob progress on a terminal, else plain), plain (one line per blob) or none\n  e.g. --progress plain")
+	fs.StringVar(&f.progress, "progress", "auto", "progress on stderr: auto (tty on a terminal, else plain), tty (a live view redrawn in place: one line per step\n  with its state and time), plain (one line per finished step, no escape codes) or none (warnings and errors only);\n  --log-format text|json prints raw events instead\n  e.g. --progress plain")
 }
 
 // client builds the registry client from the flags and the environment:
@@ -73,11 +73,12 @@ func (f *remoteFlags) client(e env, stderr io.Writer, logger *slog.Logger) (*reg
 		if isTerminal(stderr) {
 			opts = append(opts, registry.WithProgressInterval(time.Second))
 		}
-	case "plain":
-		opts = append(opts, registry.WithLogger(logger))
-	case "none":
+	case "tty":
+		opts = append(opts, registry.WithLogger(logger), registry.WithProgressInterval(time.Second/4))
+	case "plain", "none":
+		opts = append(opts, registry.WithLogger(logger)) // none: the logger shows warnings only
 	default:
-		return nil, usagef("--progress %q: want auto, plain or none", f.progress)
+		return nil, usagef("--progress %q: want auto, tty, plain or none", f.progress)
 	}
 	return registry.NewClient(opts...)
 }
