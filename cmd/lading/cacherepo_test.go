@@ -54,8 +54,8 @@ func TestCacheRepoShared(t *testing.T) {
 	}
 	code, _, stderr := runLading(t, dir, "build", "-f", filepath.Join(dir, "lading.yaml"), "--oci-archive",
 		filepath.Join(t.TempDir(), "x.tar"), "--cache-dir", t.TempDir(), repo[0], repo[1])
-	if code != 0 || strings.Count(stderr, "layer cached (registry)") != 3 {
-		t.Errorf("a third runner: exit %d, want 3 lines 'layer cached (registry)':\n%s", code, stderr)
+	if code != 0 || strings.Count(stderr, ": cached (registry)") != 3 {
+		t.Errorf("a third runner: exit %d, want 3 lines ': cached (registry)':\n%s", code, stderr)
 	}
 }
 
