@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lading-dev/lading/registry/faultproxy"
 )
 
 // Secrets of the auth test registry; no output may ever contain them.
@@ -54,7 +56,7 @@ func (a *authRegistry) host() string { return strings.TrimPrefix(a.srv.URL, "htt
 func (a *authRegistry) serve(w http.ResponseWriter, r *http.Request, next http.Handler) {
 	if r.URL.Path == "/token" {
 		if user, pass, ok := r.BasicAuth(); !ok || user != testUser || pass != testPassword {
-			writeRegError(w, http.StatusUnauthorized, "UNAUTHORIZED", "")
+			faultproxy.WriteError(w, http.StatusUnauthorized, "UNAUTHORIZED", "")
 			return
 		}
 		fmt.Fprintf(w, `{"token":%q,"access_token":%q}`, testToken, testToken)
@@ -62,7 +64,7 @@ func (a *authRegistry) serve(w http.ResponseWriter, r *http.Request, next http.H
 	}
 	if r.Header.Get("Authorization") != "Bearer "+testToken {
 		w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="%s/token",service="test"`, a.srv.URL))
-		writeRegError(w, http.StatusUnauthorized, "UNAUTHORIZED", "")
+		faultproxy.WriteError(w, http.StatusUnauthorized, "UNAUTHORIZED", "")
 		return
 	}
 	next.ServeHTTP(w, r)

@@ -2,9 +2,7 @@ package registry
 
 import (
 	"bytes"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -120,36 +118,4 @@ func (f *faultyRegistry) finish(seq, status int) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.records[seq].status = status
-}
-
-// hijack writes data on the raw connection and closes it; reset makes the
-// close a TCP reset rather than an orderly end.
-func hijack(w http.ResponseWriter, data []byte, reset bool) {
-	conn, _, err := w.(http.Hijacker).Hijack()
-	if err != nil {
-		return
-	}
-	if tc, ok := conn.(*net.TCPConn); ok && reset {
-		tc.SetLinger(0)
-	}
-	conn.Write(data)
-	conn.Close()
-}
-
-func copyResponse(w http.ResponseWriter, rec *httptest.ResponseRecorder) {
-	for k, v := range rec.Header() {
-		w.Header()[k] = v
-	}
-	w.WriteHeader(rec.Code)
-	w.Write(rec.Body.Bytes())
-}
-
-// writeRegError writes a registry error, with Retry-After when given.
-func writeRegError(w http.ResponseWriter, status int, code, retryAfter string) {
-	if retryAfter != "" {
-		w.Header().Set("Retry-After", retryAfter)
-	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	fmt.Fprintf(w, `{"errors":[{"code":%q,"message":"injected fault"}]}`, code)
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/lading-dev/lading/registry/faultproxy"
 )
 
 // TestPushDistrustsMountAnswer: a mount answered 201 naming another digest,
@@ -49,7 +50,7 @@ func TestPushRetriesCutRefusal(t *testing.T) {
 	inner := newInproc(&repoBlobs{m: map[string]map[v1.Hash][]byte{}})
 	srv := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPut && strings.Contains(r.URL.Path, "/manifests/") && !cut.Swap(true) {
-			hijack(w, []byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 200\r\n\r\n{\"errors\":[{\"co"), true)
+			faultproxy.Hijack(w, []byte("HTTP/1.1 400 Bad Request\r\nContent-Length: 200\r\n\r\n{\"errors\":[{\"co"), true)
 			return
 		}
 		inner.ServeHTTP(w, r)

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/lading-dev/lading/registry/faultproxy"
 )
 
 // TestPushVerifiesHeadAnswers: a HEAD answered 200 by a broken intermediary
@@ -43,7 +44,7 @@ func TestPushVerifiesHeadAnswers(t *testing.T) {
 			srv := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if r.Method == http.MethodHead && strings.Contains(r.URL.Path, tc.path) {
 					d := r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]
-					hijack(w, []byte(tc.answer(d, sizes[d])), true)
+					faultproxy.Hijack(w, []byte(tc.answer(d, sizes[d])), true)
 					return
 				}
 				inner.ServeHTTP(w, r)

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/lading-dev/lading/registry/faultproxy"
 )
 
 // TestRetriesAreOneLevel: against a registry that always answers 503 to
@@ -33,7 +34,7 @@ func TestRetriesAreOneLevel(t *testing.T) {
 			srv := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if r.Method == tc.method && strings.Contains(r.URL.Path, tc.path) {
 					counts.add(r.Method + " " + r.URL.Path)
-					writeRegError(w, http.StatusServiceUnavailable, "UNAVAILABLE", "")
+					faultproxy.WriteError(w, http.StatusServiceUnavailable, "UNAVAILABLE", "")
 					return
 				}
 				inner.ServeHTTP(w, r)
@@ -92,10 +93,10 @@ func TestResumedBodyCountsAttempts(t *testing.T) {
 	srv := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		counts.add(r.Method + " " + r.URL.Path)
 		if !later.Swap(true) {
-			hijack(w, []byte("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789"), true)
+			faultproxy.Hijack(w, []byte("HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n0123456789"), true)
 			return
 		}
-		writeRegError(w, http.StatusServiceUnavailable, "UNAVAILABLE", "")
+		faultproxy.WriteError(w, http.StatusServiceUnavailable, "UNAVAILABLE", "")
 	}))
 	c, _ := testClient(t, WithRetries(2))
 	resp, err := c.base.RoundTrip(httptest.NewRequest(http.MethodGet, srv.URL+"/v2/x/blobs/sha256:00", nil))

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/lading-dev/lading/registry/faultproxy"
 )
 
 // TestRetryAfterHonoured: a 429 with Retry-After: 1 is retried after a
@@ -20,7 +21,7 @@ func TestRetryAfterHonoured(t *testing.T) {
 	var calls atomic.Int32
 	srv := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if calls.Add(1) == 1 {
-			writeRegError(w, http.StatusTooManyRequests, "TOOMANYREQUESTS", "1")
+			faultproxy.WriteError(w, http.StatusTooManyRequests, "TOOMANYREQUESTS", "1")
 			return
 		}
 		w.WriteHeader(http.StatusOK)
@@ -41,7 +42,7 @@ func TestRetriesBounded(t *testing.T) {
 	var calls atomic.Int32
 	srv := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
-		writeRegError(w, http.StatusServiceUnavailable, "UNAVAILABLE", "")
+		faultproxy.WriteError(w, http.StatusServiceUnavailable, "UNAVAILABLE", "")
 	}))
 	c, _ := testClient(t, WithRetries(2))
 	resp, err := c.base.RoundTrip(httptest.NewRequest(http.MethodHead, srv.URL+"/v2/x/blobs/sha256:00", nil))
@@ -104,7 +105,7 @@ func TestPermanentErrorsFailAtOnce(t *testing.T) {
 			srv := startServer(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if r.Method == tc.method && strings.Contains(r.URL.Path, tc.path) {
 					refused.Add(1)
-					writeRegError(w, tc.status, tc.code, "")
+					faultproxy.WriteError(w, tc.status, tc.code, "")
 					return
 				}
 				inner.ServeHTTP(w, r)

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/authn"
+	"github.com/lading-dev/lading/registry/faultproxy"
 )
 
 // oneKeychain answers cfg for every registry.
@@ -64,7 +65,7 @@ func TestNoCredentialOverPlainHTTP(t *testing.T) {
 					return
 				}
 				w.Header().Set("WWW-Authenticate", `Bearer realm="`+reg.URL+`/token",service="reg"`)
-				writeRegError(w, http.StatusUnauthorized, "UNAUTHORIZED", "")
+				faultproxy.WriteError(w, http.StatusUnauthorized, "UNAUTHORIZED", "")
 			}))
 			c, _ := testClient(t, WithKeychain(oneKeychain{cfg}), WithRetries(0))
 			_, err := c.Pull(context.Background(), strings.TrimPrefix(reg.URL, "http://")+"/app:v1")

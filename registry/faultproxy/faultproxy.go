@@ -132,13 +132,13 @@ func (p *Proxy) Draw(req *http.Request) Fault {
 func (p *Proxy) Serve(w http.ResponseWriter, req *http.Request, kind Fault) int {
 	switch kind {
 	case Status500:
-		writeError(w, http.StatusInternalServerError, "UNKNOWN", "")
+		WriteError(w, http.StatusInternalServerError, "UNKNOWN", "")
 		return 0
 	case Status429:
-		writeError(w, http.StatusTooManyRequests, "TOOMANYREQUESTS", p.retryAfter())
+		WriteError(w, http.StatusTooManyRequests, "TOOMANYREQUESTS", p.retryAfter())
 		return 0
 	case Reset:
-		hijack(w, nil, true)
+		Hijack(w, nil, true)
 		return 0
 	case LieHead:
 		if !p.lie(w, req) {
@@ -156,9 +156,9 @@ func (p *Proxy) Serve(w http.ResponseWriter, req *http.Request, kind Fault) int 
 	p.next.ServeHTTP(rec, req)
 	switch kind {
 	case Cut:
-		hijack(w, p.cut(req, rec), false)
+		Hijack(w, p.cut(req, rec), false)
 	case Lost:
-		hijack(w, nil, true)
+		Hijack(w, nil, true)
 	default:
 		copyResponse(w, rec)
 	}

@@ -16,7 +16,7 @@ func (p *Proxy) cutHead(w http.ResponseWriter) {
 	p.mu.Lock()
 	n := 1 + p.rng.IntN(8)
 	p.mu.Unlock()
-	hijack(w, []byte("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n"+strings.Repeat("x", n)), true)
+	Hijack(w, []byte("HTTP/1.1 200 OK\r\nContent-Length: 100000\r\n\r\n"+strings.Repeat("x", n)), true)
 }
 
 // retryAfter is a Retry-After of 0 or 1 seconds.
@@ -50,9 +50,10 @@ func (p *Proxy) cut(req *http.Request, rec *httptest.ResponseRecorder) []byte {
 	return buf.Bytes()[:1+p.rng.IntN(head-2)]
 }
 
-// hijack writes data on the raw connection and closes it; reset makes the
-// close a TCP reset rather than an orderly end.
-func hijack(w http.ResponseWriter, data []byte, reset bool) {
+// Hijack writes data on the raw connection and closes it; reset makes the
+// close a TCP reset rather than an orderly end. Tests use it to answer as a
+// broken intermediary would.
+func Hijack(w http.ResponseWriter, data []byte, reset bool) {
 	conn, _, err := w.(http.Hijacker).Hijack()
 	if err != nil {
 		return
@@ -72,8 +73,8 @@ func copyResponse(w http.ResponseWriter, rec *httptest.ResponseRecorder) {
 	w.Write(rec.Body.Bytes())
 }
 
-// writeError writes a registry error, with Retry-After when given.
-func writeError(w http.ResponseWriter, status int, code, retryAfter string) {
+// WriteError writes a registry error, with Retry-After when given.
+func WriteError(w http.ResponseWriter, status int, code, retryAfter string) {
 	if retryAfter != "" {
 		w.Header().Set("Retry-After", retryAfter)
 	}
