@@ -11,6 +11,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/lading-dev/lading/layer/atomicfile"
 	"github.com/moby/patternmatcher"
 )
 
@@ -164,7 +165,7 @@ func (c *collector) entry(p, rel string, info fs.FileInfo) (Entry, error) {
 		}
 		e.Kind, e.Target = Symlink, target
 	default:
-		return Entry{}, fmt.Errorf("add %s: %s is not supported in a layer (only files, directories and symlinks)", p, fileTypeName(m))
+		return Entry{}, fmt.Errorf("add %s: %s is not supported in a layer (only files, directories and symlinks)", p, atomicfile.Kind(m))
 	}
 	c.special(&e)
 	return e, nil
@@ -222,21 +223,6 @@ func inodeOf(info fs.FileInfo) fileID {
 		return fileID{}
 	}
 	return fileID{dev: uint64(st.Dev), ino: uint64(st.Ino)}
-}
-
-// fileTypeName names a non-regular file type for errors.
-func fileTypeName(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeNamedPipe != 0:
-		return "a FIFO"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeCharDevice != 0:
-		return "a character device"
-	case m&fs.ModeDevice != 0:
-		return "a block device"
-	}
-	return "an irregular file"
 }
 
 // unwrapPathError strips *fs.PathError so messages name the path once.

@@ -60,7 +60,7 @@ func didYouMean(s string) string {
 	}
 	best, bestD := "", 3 // more than 2 edits away is no suggestion
 	for _, c := range knownPlatforms() {
-		if d := editDistance(s, c); d < bestD {
+		if d := EditDistance(s, c); d < bestD {
 			best, bestD = c, d
 		}
 	}
@@ -70,23 +70,31 @@ func didYouMean(s string) string {
 	return "; did you mean " + best + "?"
 }
 
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
+// EditDistance is the Damerau-Levenshtein (optimal string alignment)
+// distance between a and b, in bytes: insertions, deletions, substitutions and
+// swaps of two neighbours (the typo in `biuld`, or amd46) each cost one.
+// It is lading's one measure for "did you mean": platforms here, commands
+// and flags in cmd.
+func EditDistance(a, b string) int {
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
 	}
 	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
 		for j := 1; j <= len(b); j++ {
 			cost := 1
 			if a[i-1] == b[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
 		}
-		prev = cur
 	}
-	return prev[len(b)]
+	return d[len(a)][len(b)]
 }

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lading-dev/lading/manifest"
 )
 
 // TestVersionFlag: lading --version prints what lading version does.
@@ -73,7 +75,7 @@ func TestEditDistance(t *testing.T) {
 		a, b string
 		want int
 	}{{"build", "build", 0}, {"biuld", "build", 1}, {"buil", "build", 1}, {"", "ls", 2}, {"push", "pull", 2}} {
-		if got := editDistance(tc.a, tc.b); got != tc.want {
+		if got := manifest.EditDistance(tc.a, tc.b); got != tc.want {
 			t.Errorf("editDistance(%q, %q) = %d, want %d", tc.a, tc.b, got, tc.want)
 		}
 	}

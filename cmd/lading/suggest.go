@@ -3,6 +3,7 @@ package main
 import (
 	"strings"
 
+	"github.com/lading-dev/lading/manifest"
 	"github.com/spf13/pflag"
 )
 
@@ -13,38 +14,11 @@ func closest(word string, candidates []string) string {
 	limit := min(max(len(word)/3, 1), 3)
 	best, bestDist := "", limit+1
 	for _, c := range candidates {
-		if d := editDistance(word, c); d < bestDist {
+		if d := manifest.EditDistance(word, c); d < bestDist {
 			best, bestDist = c, d
 		}
 	}
 	return best
-}
-
-// editDistance is the Damerau-Levenshtein (optimal string alignment)
-// distance between a and b: insertions, deletions, substitutions and
-// swaps of two neighbours (the typo in `biuld`) each cost one.
-func editDistance(a, b string) int {
-	d := make([][]int, len(a)+1)
-	for i := range d {
-		d[i] = make([]int, len(b)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(a)][len(b)]
 }
 
 // unknownFlagPrefix starts pflag's error for an unknown long flag (pflag

@@ -31,7 +31,7 @@ func Target(path string) (string, error) {
 	case fi.Mode().IsRegular():
 		return path, nil
 	case fi.Mode()&fs.ModeSymlink == 0:
-		return "", fmt.Errorf("%s exists and is %s, %w; name another path", path, kind(fi.Mode()), ErrNotRegular)
+		return "", fmt.Errorf("%s exists and is %s, %w; name another path", path, Kind(fi.Mode()), ErrNotRegular)
 	}
 	resolved, err := resolveLink(path)
 	if err != nil {
@@ -41,7 +41,7 @@ func Target(path string) (string, error) {
 		return "", err
 	}
 	if !fi.Mode().IsRegular() {
-		return "", fmt.Errorf("%s is a symlink to %s, which is %s, %w; name another path", path, resolved, kind(fi.Mode()), ErrNotRegular)
+		return "", fmt.Errorf("%s is a symlink to %s, which is %s, %w; name another path", path, resolved, Kind(fi.Mode()), ErrNotRegular)
 	}
 	return resolved, nil
 }
@@ -103,9 +103,9 @@ func CheckDir(dir string) error {
 		fi, err := os.Stat(d)
 		switch {
 		case err == nil && !fi.IsDir() && d == filepath.Clean(dir):
-			return fmt.Errorf("%s is %s, not a directory; name another path", d, kind(fi.Mode()))
+			return fmt.Errorf("%s is %s, not a directory; name another path", d, Kind(fi.Mode()))
 		case err == nil && !fi.IsDir():
-			return fmt.Errorf("%s is %s, not a directory, so %s cannot be created; name another path", d, kind(fi.Mode()), dir)
+			return fmt.Errorf("%s is %s, not a directory, so %s cannot be created; name another path", d, Kind(fi.Mode()), dir)
 		case err == nil:
 			return probe(d)
 		case !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR):
@@ -127,8 +127,9 @@ func probe(dir string) error {
 	return os.Remove(f.Name())
 }
 
-// kind names a file mode for a message: "a directory", "a character device".
-func kind(m fs.FileMode) string {
+// Kind names a file mode for a message: "a directory", "a FIFO", "a
+// character device"; the one such namer for atomicfile and layer alike.
+func Kind(m fs.FileMode) string {
 	switch {
 	case m.IsDir():
 		return "a directory"
