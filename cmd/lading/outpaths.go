@@ -66,6 +66,7 @@ func stdoutHint(err error, flag string) string {
 // "-", else atomically to path.
 func writeMetadata(path string, res *builder.Result, stdout io.Writer) error {
 	if path != stdoutPath {
+		atomicfile.RemoveStaleTemps(path) // left by a killed build
 		return atomicfile.WriteJSON(path, 0o644, "  ", res)
 	}
 	raw, err := json.MarshalIndent(res, "", "  ")

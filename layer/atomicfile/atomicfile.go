@@ -33,7 +33,6 @@ func Write(path string, perm os.FileMode, fill func(io.Writer) error) (err error
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return fmt.Errorf("create directory for %s: %w", path, err)
 	}
-	RemoveStale(dir, "."+escapeGlob(filepath.Base(target))+".*.tmp") // left by a killed writer
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(target)+".*.tmp")
 	if err != nil {
 		return fmt.Errorf("create a file in %s for %s: %w", dir, path, Cause(err))
@@ -99,6 +98,14 @@ func RemoveStale(dir, pattern string) {
 			os.RemoveAll(m)
 		}
 	}
+}
+
+// RemoveStaleTemps removes the temporary files Write left beside path (as
+// .NAME.*.tmp) when a writer was killed, once they are StaleAge old. An
+// output calls it once before writing, not on every Write: it reads the
+// whole directory.
+func RemoveStaleTemps(path string) {
+	RemoveStale(filepath.Dir(path), "."+escapeGlob(filepath.Base(path))+".*.tmp")
 }
 
 // escapeGlob quotes the filepath.Match metacharacters in a file name.

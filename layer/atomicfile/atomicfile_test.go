@@ -48,8 +48,8 @@ func TestWriteFailureLeavesNothing(t *testing.T) {
 }
 
 // TestStaleTempsRemoved: a temporary file a killed writer left a day ago
-// is removed by the next write of the same file; a fresh one (another
-// writer at work) is not.
+// is removed before the next write of the same output; a fresh one
+// (another writer at work) is not.
 func TestStaleTempsRemoved(t *testing.T) {
 	dir := t.TempDir()
 	path := filepath.Join(dir, "out[1].tar")
@@ -63,6 +63,7 @@ func TestStaleTempsRemoved(t *testing.T) {
 	if err := os.Chtimes(old, past, past); err != nil {
 		t.Fatal(err)
 	}
+	RemoveStaleTemps(path)
 	if err := WriteJSON(path, 0o644, "", 1); err != nil {
 		t.Fatal(err)
 	}

@@ -43,6 +43,7 @@ type namedFile struct {
 // writeBlobArchive writes, atomically, a tar of blobs under blobs/sha256/
 // followed by files, in that (sorted) order.
 func writeBlobArchive(ctx context.Context, path string, epoch time.Time, blobs []blob, files ...namedFile) error {
+	atomicfile.RemoveStaleTemps(path) // left by a killed build
 	return atomicfile.Write(path, 0o644, func(w io.Writer) error {
 		t := newArchive(w, epoch)
 		t.dir("blobs/")

@@ -34,6 +34,7 @@ const layoutFile = `{"imageLayoutVersion":"1.0.0"}`
 // while index.json kept only some of their refs, and concurrent first
 // builds failed with "file exists").
 func WriteLayout(ctx context.Context, dir string, a Artifact, refName string) error {
+	removeStaleTemps(dir)
 	_, err := os.Stat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		if err := writeNewLayout(ctx, dir, a, refName); !errors.Is(err, errLayoutAppeared) {
@@ -51,6 +52,15 @@ func WriteLayout(ctx context.Context, dir string, a Artifact, refName string) er
 	}
 	defer unlock()
 	return updateLayout(ctx, dir, a, refName)
+}
+
+// removeStaleTemps removes, once per write, what a killed writer left in
+// or beside a layout: a half-built new layout, half-written blobs and
+// index.json, once they are atomicfile.StaleAge old.
+func removeStaleTemps(dir string) {
+	atomicfile.RemoveStaleTemps(dir)
+	atomicfile.RemoveStaleTemps(filepath.Join(dir, "index.json"))
+	atomicfile.RemoveStale(filepath.Join(dir, "blobs", "sha256"), ".*.tmp")
 }
 
 // errLayoutAppeared is writeNewLayout losing the race to create the layout.
