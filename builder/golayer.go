@@ -1,10 +1,13 @@
 package builder
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
+	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -122,4 +125,102 @@ func goBuildArgs(l GoLayer, out string) ([]string, error) {
 		args = append(args, "-tags="+strings.Join(l.Tags, ","))
 	}
 	return append(append(args, l.Flags...), l.Package), nil
+}
+
+// quoteFlags joins args into one flag value the way go build splits it
+// again: on spaces, with '…' or "…" around an argument that needs them.
+func quoteFlags(args []string) (string, error) {
+	out := make([]string, len(args))
+	for i, a := range args {
+		switch {
+		case a != "" && !strings.ContainsAny(a, " \t\n\r'\""):
+			out[i] = a
+		case !strings.Contains(a, "'"):
+			out[i] = "'" + a + "'"
+		case !strings.Contains(a, `"`):
+			out[i] = `"` + a + `"`
+		default:
+			return "", fmt.Errorf("%q holds both kinds of quote and cannot be passed to go build", a)
+		}
+	}
+	return strings.Join(out, " "), nil
+}
+
+// checkProgram fails when go build wrote a package archive (the package is
+// not main) and makes the program 0755 whatever the umask.
+func checkProgram(file string) error {
+	f, err := os.Open(file)
+	if err != nil {
+		return fmt.Errorf("open built program: %w", err)
+	}
+	head := make([]byte, 8)
+	_, err = io.ReadFull(f, head)
+	f.Close()
+	if bytes.Equal(head, []byte("!<arch>\n")) {
+		return fmt.Errorf("not a main package: go build wrote a package archive, not a program")
+	}
+	if err != nil {
+		return fmt.Errorf("read built program: %w", err)
+	}
+	return os.Chmod(file, 0o755)
+}
+
+func orString(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// goMachineVars are the parent's variables go build does not inherit: a
+// developer's GOAMD64=v3 or GOFLAGS=-gcflags=… would otherwise change the
+// binary from one machine to the next. GOFLAGS is then set to a value that
+// changes nothing, so a GOFLAGS in the user's go env file is ignored too.
+func goMachineVars() []string {
+	return []string{
+		"GOOS", "GOARCH", "CGO_ENABLED", "GOFLAGS", "GOEXPERIMENT",
+		"GOAMD64", "GOARM", "GOARM64", "GO386", "GOMIPS", "GOMIPS64", "GOPPC64", "GORISCV64", "GOWASM",
+	}
+}
+
+// goPlatformEnv returns the variables that make go build target p.
+func goPlatformEnv(p v1.Platform) ([]string, error) {
+	env := []string{"GOOS=" + p.OS, "GOARCH=" + p.Architecture, "CGO_ENABLED=0", "GOFLAGS=-buildvcs=false"}
+	level, err := goArchLevel(p)
+	if err != nil {
+		return nil, err
+	}
+	if level != "" {
+		env = append(env, level)
+	}
+	return env, nil
+}
+
+// goArchLevel maps p's variant to the go variable that picks it. A missing
+// variant means the OCI default (amd64 v1, arm v7, arm64 v8), set
+// explicitly so the user's go env file cannot change it.
+func goArchLevel(p v1.Platform) (string, error) {
+	v := p.Variant
+	switch p.Architecture {
+	case "amd64":
+		switch v {
+		case "", "v1", "v2", "v3", "v4":
+			return "GOAMD64=" + orString(v, "v1"), nil
+		}
+	case "arm":
+		switch v {
+		case "", "v5", "v6", "v7":
+			return "GOARM=" + orString(v, "v7")[1:], nil
+		}
+	case "arm64":
+		switch v {
+		case "", "v8":
+			return "GOARM64=v8.0", nil
+		}
+	default:
+		if v == "" {
+			return "", nil
+		}
+	}
+	return "", fmt.Errorf("platform variant %q: go build cannot target it (amd64: v1-v4, arm: v5-v7, arm64: v8; others: none)", v)
 }
