@@ -34,7 +34,7 @@ func (w *Writer) Key(entries []Entry, sums *Sums) (string, error) {
 		if e.Kind != File {
 			continue
 		}
-		d, err := contentDigest(e, sums)
+		d, err := ContentDigest(e, sums)
 		if err != nil {
 			return "", err
 		}
@@ -43,8 +43,10 @@ func (w *Writer) Key(entries []Entry, sums *Sums) (string, error) {
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
-// contentDigest returns the sha256 of a file entry's bytes.
-func contentDigest(e Entry, sums *Sums) (v1.Hash, error) {
+// ContentDigest returns the sha256 of a file entry's bytes: its Data, or
+// its host file's, from sums when the file's stat is known there (nil
+// sums reads the file). The SBOM lists files by it (issue 12).
+func ContentDigest(e Entry, sums *Sums) (v1.Hash, error) {
 	if e.Source == "" {
 		d, _, err := HashCopy(io.Discard, bytes.NewReader(e.Data))
 		return d, err

@@ -1,16 +1,19 @@
 // Command server is lading's example service: a small HTTP server for the
 // static assets and the build-info file its image holds. Run with --once
 // (or LADING_EXAMPLE_ONCE=1) it prints its banner and the build info, then
-// exits, so tests can run the image under runc and read what it says.
+// exits, so tests can run the image under runc and read what it says. Its
+// flags come from github.com/spf13/pflag, so its SBOM lists a Go module
+// besides the standard library (issue 12).
 package main
 
 import (
-	"flag"
 	"fmt"
 	"log"
 	"net/http"
 	"os"
 	"strings"
+
+	flag "github.com/spf13/pflag"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
