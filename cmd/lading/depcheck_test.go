@@ -18,7 +18,9 @@ const module = "github.com/lading-dev/lading"
 // knows nothing of the others (STYLE.md, rule 1). Inside registry, the
 // network (registry) builds on the local formats (registry/oci), never the
 // other way; the spec language (builder/spec) builds on builder, whose only
-// way in from a spec is the Request it returns.
+// way in from a spec is the Request it returns. Signing (builder/sign)
+// knows keys and cosign's formats and nothing else of ours: builder and
+// cmd/lading call it, it calls none of ours.
 var allowed = map[string][]string{
 	"layer/atomicfile":   {},
 	"layer":              {"layer/atomicfile"},
@@ -28,10 +30,11 @@ var allowed = map[string][]string{
 	"registry":           {"layer", "layer/atomicfile", "manifest", "registry/oci"},
 	"registry/cacherepo": {"layer", "registry", "registry/oci"},
 	"registry/inspect":   {"layer", "registry/oci"},
-	"builder":            {"layer", "layer/atomicfile", "layer/cache", "manifest", "registry", "registry/oci"},
+	"builder":            {"layer", "layer/atomicfile", "layer/cache", "manifest", "registry", "registry/oci", "builder/sign"},
+	"builder/sign":       {},
 	"builder/spec":       {"layer", "manifest", "registry/oci", "builder"},
 	"builder/progress":   {},
-	"cmd/lading":         {"builder/progress", "layer", "layer/atomicfile", "layer/cache", "manifest", "registry", "registry/cacherepo", "registry/inspect", "registry/oci", "builder", "builder/spec"},
+	"cmd/lading":         {"builder/progress", "layer", "layer/atomicfile", "layer/cache", "manifest", "registry", "registry/cacherepo", "registry/inspect", "registry/oci", "builder", "builder/sign", "builder/spec"},
 
 	// Test support (a fault-injecting proxy): tests import it, code never.
 	"registry/faultproxy": {},
