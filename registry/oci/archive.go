@@ -16,8 +16,13 @@ import (
 // WriteOCIArchive writes a as an oci-archive: an OCI image layout packed in
 // one tar, with a under refName. The tar is byte-for-byte deterministic:
 // sorted entries, root-owned, fixed modes, every mtime the epoch.
-func WriteOCIArchive(ctx context.Context, path string, a Artifact, refName string, epoch time.Time) error {
-	blobs, err := blobsOf(a)
+// referrers are written beside a as WriteLayout writes them.
+func WriteOCIArchive(ctx context.Context, path string, a Artifact, refName string, epoch time.Time, referrers ...v1.Image) error {
+	entries, err := referrerEntries(a, referrers)
+	if err != nil {
+		return fmt.Errorf("write oci-archive %s: %w", path, err)
+	}
+	blobs, err := blobsOf(artifacts(a, referrers)...)
 	if err != nil {
 		return err
 	}
@@ -26,7 +31,7 @@ func WriteOCIArchive(ctx context.Context, path string, a Artifact, refName strin
 		return err
 	}
 	idx := v1.IndexManifest{SchemaVersion: 2, MediaType: types.OCIImageIndex,
-		Manifests: replaceRef(nil, desc, refName)}
+		Manifests: withReferrers(replaceRef(nil, desc, refName), entries)}
 	index, err := json.Marshal(idx)
 	if err != nil {
 		return fmt.Errorf("encode index.json: %w", err)

@@ -35,11 +35,26 @@ type blob struct {
 // (lading's own layers), which a layout links instead of copying.
 type fileBacked interface{ Path() string }
 
-// blobsOf lists every blob an artifact needs (manifests, configs, layers),
-// once each, sorted by digest.
-func blobsOf(a Artifact) ([]blob, error) {
+// blobsOf lists every blob the artifacts need (manifests, configs,
+// layers), once each, sorted by digest.
+func blobsOf(as ...Artifact) ([]blob, error) {
 	seen := map[v1.Hash]blob{}
-	err := Walk(a, func(n *Node) error {
+	for _, a := range as {
+		if err := collectBlobs(a, seen); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]blob, 0, len(seen))
+	for _, b := range seen {
+		out = append(out, b)
+	}
+	slices.SortFunc(out, func(a, b blob) int { return strings.Compare(a.digest.String(), b.digest.String()) })
+	return out, nil
+}
+
+// collectBlobs adds to seen every blob a needs.
+func collectBlobs(a Artifact, seen map[v1.Hash]blob) error {
+	return Walk(a, func(n *Node) error {
 		raw, err := n.Artifact.RawManifest()
 		if err != nil {
 			return fmt.Errorf("read manifest %s: %w", n.Digest, err)
@@ -57,15 +72,6 @@ func blobsOf(a Artifact) ([]blob, error) {
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	out := make([]blob, 0, len(seen))
-	for _, b := range seen {
-		out = append(out, b)
-	}
-	slices.SortFunc(out, func(a, b blob) int { return strings.Compare(a.digest.String(), b.digest.String()) })
-	return out, nil
 }
 
 // layerBlob describes a layer (or a config read as one) as a blob.

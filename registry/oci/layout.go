@@ -27,17 +27,30 @@ const layoutFile = `{"imageLayoutVersion":"1.0.0"}`
 // index.json is replaced last, so it never names a missing blob. A layout
 // that did not exist is built beside dir and renamed into place whole.
 //
+// referrers are OCI 1.1 artifacts (an SBOM, an attestation) whose subject
+// is a manifest of a, or another of referrers: their blobs are written
+// too, and index.json gets an entry for each, after the other entries,
+// carrying AnnotationReferrerSubject and no ref name (see there). A
+// referrer entry whose subject is no longer reachable from any other
+// entry, because the ref it described was replaced, is dropped; its blobs
+// stay, as the blobs of a replaced ref do.
+//
 // Concurrent writers, in this process or others, take turns: an update
 // holds an exclusive lock on index.json.lock beside index.json, and a
 // writer whose new layout lost the race to create dir adds to the one that
 // won (issue 13, case 17: ten builds into one layout each printed success
 // while index.json kept only some of their refs, and concurrent first
 // builds failed with "file exists").
-func WriteLayout(ctx context.Context, dir string, a Artifact, refName string) error {
+func WriteLayout(ctx context.Context, dir string, a Artifact, refName string, referrers ...v1.Image) error {
+	entries, err := referrerEntries(a, referrers)
+	if err != nil {
+		return fmt.Errorf("write OCI layout %s: %w", dir, err)
+	}
+	w := layoutWrite{a: a, refName: refName, referrers: referrers, entries: entries}
 	removeStaleTemps(dir)
-	_, err := os.Stat(dir)
+	_, err = os.Stat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
-		if err := writeNewLayout(ctx, dir, a, refName); !errors.Is(err, errLayoutAppeared) {
+		if err := w.writeNew(ctx, dir); !errors.Is(err, errLayoutAppeared) {
 			return err
 		}
 	} else if err != nil {
@@ -51,7 +64,15 @@ func WriteLayout(ctx context.Context, dir string, a Artifact, refName string) er
 		return err
 	}
 	defer unlock()
-	return updateLayout(ctx, dir, a, refName)
+	return w.update(ctx, dir)
+}
+
+// layoutWrite is what one WriteLayout adds to a layout.
+type layoutWrite struct {
+	a         Artifact
+	refName   string
+	referrers []v1.Image
+	entries   []v1.Descriptor // of referrers, for index.json
 }
 
 // removeStaleTemps removes, once per write, what a killed writer left in
@@ -66,8 +87,8 @@ func removeStaleTemps(dir string) {
 // errLayoutAppeared is writeNewLayout losing the race to create the layout.
 var errLayoutAppeared = errors.New("another writer created the layout first")
 
-// writeNewLayout builds the layout in a sibling temp dir, then renames it.
-func writeNewLayout(ctx context.Context, dir string, a Artifact, refName string) (err error) {
+// writeNew builds the layout in a sibling temp dir, then renames it.
+func (w layoutWrite) writeNew(ctx context.Context, dir string) (err error) {
 	parent := filepath.Dir(filepath.Clean(dir))
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return fmt.Errorf("create parent of OCI layout %s: %w", dir, err)
@@ -85,7 +106,7 @@ func writeNewLayout(ctx context.Context, dir string, a Artifact, refName string)
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return fmt.Errorf("create OCI layout %s: %w", dir, err)
 	}
-	if err := updateLayout(ctx, tmp, a, refName); err != nil {
+	if err := w.update(ctx, tmp); err != nil {
 		return err
 	}
 	if err := os.Rename(tmp, dir); err != nil {
@@ -98,13 +119,14 @@ func writeNewLayout(ctx context.Context, dir string, a Artifact, refName string)
 	return nil
 }
 
-// updateLayout adds a's blobs and its index entry to the layout at dir.
-func updateLayout(ctx context.Context, dir string, a Artifact, refName string) error {
+// update adds the blobs of w's artifact and referrers, and their index
+// entries, to the layout at dir.
+func (w layoutWrite) update(ctx context.Context, dir string) error {
 	idx, err := readLayoutIndex(dir)
 	if err != nil {
 		return err
 	}
-	blobs, err := blobsOf(a)
+	blobs, err := blobsOf(artifacts(w.a, w.referrers)...)
 	if err != nil {
 		return err
 	}
@@ -125,11 +147,11 @@ func updateLayout(ctx context.Context, dir string, a Artifact, refName string) e
 	if err := atomicfile.Write(filepath.Join(dir, "oci-layout"), 0o644, writeString(layoutFile)); err != nil {
 		return err
 	}
-	desc, err := descriptor(a)
+	desc, err := descriptor(w.a)
 	if err != nil {
 		return err
 	}
-	idx.Manifests = replaceRef(idx.Manifests, desc, refName)
+	idx.Manifests = pruneReferrers(dir, withReferrers(replaceRef(idx.Manifests, desc, w.refName), w.entries))
 	raw, err := json.Marshal(idx)
 	if err != nil {
 		return fmt.Errorf("encode index.json: %w", err)

@@ -12,8 +12,16 @@ import (
 // when sel is "", the entry with digest sel[1:] when sel is "@sha256:…",
 // else the entry whose ref name is sel, else, when sel is a bare tag
 // ("v1"), the one entry whose ref name ends in ":v1" (lading names a
-// layout's image by its full reference, issue #9).
+// layout's image by its full reference, issue #9). Referrer entries (see
+// AnnotationReferrerSubject) are found by digest only: an image with an
+// SBOM beside it is still the layout's only image.
 func selectEntry(ms []v1.Descriptor, sel string) (v1.Descriptor, error) {
+	if strings.HasPrefix(sel, "@") {
+		if i := slices.IndexFunc(ms, func(m v1.Descriptor) bool { return m.Digest.String() == sel[1:] }); i >= 0 {
+			return ms[i], nil
+		}
+	}
+	ms = slices.DeleteFunc(slices.Clone(ms), isReferrerEntry)
 	names := make([]string, 0, len(ms))
 	for _, m := range ms {
 		names = append(names, m.Annotations[AnnotationRefName])
@@ -27,11 +35,6 @@ func selectEntry(ms []v1.Descriptor, sel string) (v1.Descriptor, error) {
 	case sel == "":
 		return v1.Descriptor{}, fmt.Errorf("it holds %d entries (%s); name one after the path with :REF or @DIGEST, e.g. :%s", len(ms), strings.Join(names, ", "), names[0])
 	case strings.HasPrefix(sel, "@"):
-		for _, m := range ms {
-			if m.Digest.String() == sel[1:] {
-				return m, nil
-			}
-		}
 		return v1.Descriptor{}, fmt.Errorf("no entry with digest %s (it has: %s)", sel[1:], strings.Join(names, ", "))
 	}
 	if i := slices.Index(names, sel); i >= 0 {
