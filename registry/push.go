@@ -27,6 +27,10 @@ type PushedRef struct {
 	Ref        string  `json:"ref"`
 	Repository string  `json:"repository"`
 	Digest     v1.Hash `json:"digest"`
+	// ociSubject is the OCI-Subject header the registry answered the PUT
+	// at Ref with: set by a registry with the referrers API when the
+	// manifest has a subject (PushReferrers reads it).
+	ociSubject string
 }
 
 // Line is the stdout line for r: REPO@sha256:….

@@ -98,12 +98,14 @@ func sameRegistryOtherRepo(src, repo name.Repository) bool {
 	return src.RegistryStr() == repo.RegistryStr() && src.RepositoryStr() != repo.RepositoryStr()
 }
 
-// result describes the finished push.
-func (r *pushRun) result(refs []name.Reference) *PushResult {
+// result describes the finished push; subjects are the OCI-Subject
+// headers of the PUT at each ref.
+func (r *pushRun) result(refs []name.Reference, subjects []string) *PushResult {
 	mt, _ := r.plan.top.MediaType()
 	res := &PushResult{Digest: r.plan.digest, MediaType: mt, Blobs: r.tally.counts()}
-	for _, ref := range refs {
-		res.Refs = append(res.Refs, PushedRef{Ref: ref.String(), Repository: ref.Context().Name(), Digest: r.plan.digest})
+	for i, ref := range refs {
+		res.Refs = append(res.Refs, PushedRef{Ref: ref.String(), Repository: ref.Context().Name(), Digest: r.plan.digest,
+			ociSubject: subjects[i]})
 	}
 	for _, repo := range repositories(refs) {
 		for _, n := range r.plan.nodes {

@@ -28,21 +28,28 @@ type repoClient struct {
 	client *http.Client
 }
 
-// newRepoClient authenticates to repo with the client's keychain.
+// newRepoClient authenticates to repo for a push that may mount from
+// mountFrom, through the run's observer.
 func (r *pushRun) newRepoClient(ctx context.Context, repo name.Repository, mountFrom []name.Repository) (*repoClient, error) {
-	auth, err := authn.Resolve(ctx, r.c.keychain, repo)
-	if err != nil {
-		return nil, fmt.Errorf("find credentials for %s: %w", repo, err)
-	}
 	scopes := []string{repo.Scope(transport.PushScope)} // first: some registries read only the first
 	for _, m := range mountFrom {
 		scopes = append(scopes, m.Scope(transport.PullScope))
 	}
-	rt, err := transport.NewWithContext(ctx, repo.Registry, auth, r.rt, scopes)
+	return r.c.newRepoClient(ctx, r.rt, repo, scopes)
+}
+
+// newRepoClient authenticates to repo with the client's keychain, for
+// scopes, over rt.
+func (c *Client) newRepoClient(ctx context.Context, rt http.RoundTripper, repo name.Repository, scopes []string) (*repoClient, error) {
+	auth, err := authn.Resolve(ctx, c.keychain, repo)
+	if err != nil {
+		return nil, fmt.Errorf("find credentials for %s: %w", repo, err)
+	}
+	at, err := transport.NewWithContext(ctx, repo.Registry, auth, rt, scopes)
 	if err != nil {
 		return nil, err
 	}
-	return &repoClient{repo: repo, client: &http.Client{Transport: rt, CheckRedirect: checkRedirect}}, nil
+	return &repoClient{repo: repo, client: &http.Client{Transport: at, CheckRedirect: checkRedirect}}, nil
 }
 
 // url is the registry URL of path under /v2/REPO/; the scheme is fixed by
@@ -77,22 +84,31 @@ func (rc *repoClient) do(ctx context.Context, method, u string, body []byte, hea
 	return resp, nil
 }
 
-// putManifest PUTs a's manifest at ref, a tag or a digest of the repository.
-func (rc *repoClient) putManifest(ctx context.Context, ref string, a oci.Artifact) error {
+// putManifest PUTs a's manifest at ref, a tag or a digest of the
+// repository, and returns the OCI-Subject header of the answer: a
+// registry with the referrers API sends it for a manifest with a subject
+// (distribution-spec v1.1), "" otherwise.
+func (rc *repoClient) putManifest(ctx context.Context, ref string, a oci.Artifact) (string, error) {
 	raw, err := a.RawManifest()
 	if err != nil {
-		return &sourceError{fmt.Errorf("read manifest: %w", err)}
+		return "", &sourceError{fmt.Errorf("read manifest: %w", err)}
 	}
 	mt, err := a.MediaType()
 	if err != nil {
-		return &sourceError{fmt.Errorf("read media type: %w", err)}
+		return "", &sourceError{fmt.Errorf("read media type: %w", err)}
 	}
+	return rc.putRawManifest(ctx, ref, raw, mt)
+}
+
+// putRawManifest PUTs the manifest raw of media type mt at ref, as
+// putManifest does.
+func (rc *repoClient) putRawManifest(ctx context.Context, ref string, raw []byte, mt types.MediaType) (string, error) {
 	resp, err := rc.do(ctx, http.MethodPut, rc.url("manifests/"+ref), raw,
 		map[string]string{"Content-Type": string(mt)}, http.StatusOK, http.StatusCreated, http.StatusAccepted)
 	if err != nil {
-		return err
+		return "", err
 	}
-	return resp.Body.Close()
+	return resp.Header.Get("OCI-Subject"), resp.Body.Close()
 }
 
 var acceptManifests = strings.Join([]string{string(types.OCIImageIndex), string(types.OCIManifestSchema1),

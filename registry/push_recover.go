@@ -19,18 +19,19 @@ const resendRounds = 2
 // uploads those blobs again (the ones the error names, else all of n's)
 // without asking first, or puts an index's child manifests again, then
 // tries once more, at most resendRounds times. A refused PUT moved no tag,
-// so tags still only ever name complete images.
-func (r *pushRun) putNode(ctx context.Context, rc *repoClient, ref string, n planNode) error {
+// so tags still only ever name complete images. It returns the answer's
+// OCI-Subject header (see putManifest).
+func (r *pushRun) putNode(ctx context.Context, rc *repoClient, ref string, n planNode) (string, error) {
 	for round := 0; ; round++ {
-		err := rc.putManifest(ctx, ref, n.a)
+		subject, err := rc.putManifest(ctx, ref, n.a)
 		named, lacking := lacksContent(err, n)
 		if !lacking || round >= resendRounds {
-			return err
+			return subject, err
 		}
 		r.c.o.logger.Info("registry lacks content of a manifest; sending it again", "repository", rc.repo.String(),
 			"manifest", n.digest.String(), "named", len(named), "round", round+1, "of", resendRounds)
 		if err := r.resend(ctx, rc, n, named); err != nil {
-			return fmt.Errorf("send again what %s names: %w", n.digest, err)
+			return "", fmt.Errorf("send again what %s names: %w", n.digest, err)
 		}
 	}
 }
@@ -43,7 +44,7 @@ func (r *pushRun) resend(ctx context.Context, rc *repoClient, n planNode, named 
 	}
 	for _, c := range r.plan.children(n) {
 		if len(named) == 0 || named[c.digest] {
-			if err := r.putNode(ctx, rc, c.digest.String(), c); err != nil {
+			if _, err := r.putNode(ctx, rc, c.digest.String(), c); err != nil {
 				return err
 			}
 		}

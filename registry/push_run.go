@@ -35,14 +35,16 @@ func (r *pushRun) push(ctx context.Context, refs []name.Reference) (*PushResult,
 		}
 		r.done = append(r.done, repo)
 	}
-	for _, ref := range refs {
+	subjects := make([]string, len(refs))
+	for i, ref := range refs {
 		rc := r.clients[ref.Context().String()]
-		if err := r.putNode(ctx, rc, ref.Identifier(), r.plan.nodes[len(r.plan.nodes)-1]); err != nil {
+		var err error
+		if subjects[i], err = r.putNode(ctx, rc, ref.Identifier(), r.plan.nodes[len(r.plan.nodes)-1]); err != nil {
 			return nil, fmt.Errorf("push %s: %w", ref, explain(err, ref.Context(), "push"))
 		}
 		r.c.o.logger.Info("pushed", "ref", ref.String(), "digest", r.plan.digest.String())
 	}
-	return r.result(refs), nil
+	return r.result(refs, subjects), nil
 }
 
 // pushContent puts into repo every blob and child manifest the top
@@ -75,7 +77,7 @@ func (r *pushRun) pushContent(ctx context.Context, repo name.Repository) error {
 		return err
 	}
 	for _, n := range missing {
-		if err := r.putNode(ctx, rc, n.digest.String(), n); err != nil {
+		if _, err := r.putNode(ctx, rc, n.digest.String(), n); err != nil {
 			return err
 		}
 	}

@@ -69,6 +69,19 @@ func (c *Client) parseRef(s string) (name.Reference, error) {
 	return ref, nil
 }
 
+// parseRepo parses a repository (REGISTRY/NAME), insecure as parseRef
+// does.
+func (c *Client) parseRepo(s string) (name.Repository, error) {
+	r, err := name.NewRepository(s)
+	if err != nil {
+		return name.Repository{}, fmt.Errorf("parse repository %q: %w", s, err)
+	}
+	if c.insecure.has(r.RegistryStr()) {
+		return name.NewRepository(s, name.Insecure)
+	}
+	return r, nil
+}
+
 // remoteOptions are the ggcr options for operations sent through rt.
 func (c *Client) remoteOptions(rt http.RoundTripper) []remote.Option {
 	return []remote.Option{
