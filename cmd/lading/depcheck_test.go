@@ -20,7 +20,9 @@ const module = "github.com/lading-dev/lading"
 // other way; the spec language (builder/spec) builds on builder, whose only
 // way in from a spec is the Request it returns. Signing (builder/sign)
 // knows keys and cosign's formats and nothing else of ours: builder and
-// cmd/lading call it, it calls none of ours.
+// cmd/lading call it, it calls none of ours. Attestations (builder/attest)
+// are documents made from values: builder and cmd/lading call it, and it
+// uses manifest's reference parser at most.
 var allowed = map[string][]string{
 	"layer/atomicfile":   {},
 	"layer":              {"layer/atomicfile"},
@@ -30,11 +32,12 @@ var allowed = map[string][]string{
 	"registry":           {"layer", "layer/atomicfile", "manifest", "registry/oci"},
 	"registry/cacherepo": {"layer", "registry", "registry/oci"},
 	"registry/inspect":   {"layer", "registry/oci"},
-	"builder":            {"layer", "layer/atomicfile", "layer/cache", "manifest", "registry", "registry/oci", "builder/sign"},
+	"builder":            {"layer", "layer/atomicfile", "layer/cache", "manifest", "registry", "registry/oci", "builder/attest", "builder/sign"},
+	"builder/attest":     {"manifest"},
 	"builder/sign":       {},
 	"builder/spec":       {"layer", "manifest", "registry/oci", "builder"},
 	"builder/progress":   {},
-	"cmd/lading":         {"builder/progress", "layer", "layer/atomicfile", "layer/cache", "manifest", "registry", "registry/cacherepo", "registry/inspect", "registry/oci", "builder", "builder/sign", "builder/spec"},
+	"cmd/lading":         {"builder/progress", "layer", "layer/atomicfile", "layer/cache", "manifest", "registry", "registry/cacherepo", "registry/inspect", "registry/oci", "builder", "builder/attest", "builder/sign", "builder/spec"},
 
 	// Test support (a fault-injecting proxy): tests import it, code never.
 	"registry/faultproxy": {},
