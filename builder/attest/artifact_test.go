@@ -2,12 +2,12 @@ package attest
 
 import (
 	"context"
-	"encoding/json"
 	"io"
 	"log"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -177,11 +177,16 @@ func TestArtifactRemoteWrite(t *testing.T) {
 	}
 }
 
-// TestArtifactLadingPush pushes an artifact with lading's own pusher.
+// TestArtifactLadingPush attaches an SBOM and a provenance artifact with
+// lading's own pusher (registry.PushReferrers) and lists them back.
 func TestArtifactLadingPush(t *testing.T) {
 	repo := newRegistry(t) + "/app"
 	subject := pushSubject(t, repo)
-	art, err := Artifact(MediaTypeSPDX, []byte(`{"spdxVersion":"SPDX-2.3"}`), subject, epoch)
+	sbom, err := Artifact(MediaTypeSPDX, []byte(`{"spdxVersion":"SPDX-2.3"}`), subject, epoch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prov, err := Artifact(MediaTypeInToto, []byte(`{"_type":"x"}`), subject, epoch)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,11 +194,22 @@ func TestArtifactLadingPush(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, _ := art.Digest()
-	if _, err := c.Push(context.Background(), art, []string{repo + ":sbom"}); err != nil {
+	ctx := context.Background()
+	if _, err := c.PushReferrers(ctx, repo, subject, []v1.Image{sbom, prov}); err != nil {
 		t.Fatalf("lading push: %v", err)
 	}
-	checkReferrer(t, repo, subject, d, MediaTypeSPDX)
+	for _, a := range []v1.Image{sbom, prov} {
+		d, _ := a.Digest()
+		m, _ := a.Manifest()
+		got, err := c.Referrers(ctx, repo, subject.Digest, m.ArtifactType)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 1 || got[0].Digest != d || got[0].ArtifactType != m.ArtifactType {
+			t.Errorf("referrers of type %s: %+v, want %s", m.ArtifactType, got, d)
+		}
+		checkReferrer(t, repo, subject, d, m.ArtifactType)
+	}
 }
 
 // checkReferrer finds the artifact want among the subject's referrers and
@@ -211,8 +227,8 @@ func checkReferrer(t *testing.T, repo string, subject v1.Descriptor, want v1.Has
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(im.Manifests) != 1 || im.Manifests[0].Digest != want {
-		t.Fatalf("referrers of %s: %+v, want %s", subject.Digest, im.Manifests, want)
+	if !slices.ContainsFunc(im.Manifests, func(m v1.Descriptor) bool { return m.Digest == want }) {
+		t.Fatalf("referrers of %s: %+v, want %s among them", subject.Digest, im.Manifests, want)
 	}
 	ref, _ := name.NewDigest(repo + "@" + want.String())
 	got, err := remote.Image(ref)
@@ -228,32 +244,39 @@ func checkReferrer(t *testing.T, repo string, subject v1.Descriptor, want v1.Has
 	}
 }
 
-// TestArtifactLayout writes an artifact into an OCI layout with
-// registry/oci's writer: every blob lands and the index entry carries the
-// artifact type.
+// TestArtifactLayout writes an image with an artifact as its referrer
+// into an OCI layout with registry/oci's writer: every blob lands, and the
+// referrer is found again by its subject with its artifact type.
 func TestArtifactLayout(t *testing.T) {
-	art := sampleArtifact(t)
+	img, err := random.Image(64, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject, err := partial.Descriptor(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := `{"spdxVersion":"SPDX-2.3"}`
+	art, err := Artifact(MediaTypeSPDX, []byte(doc), *subject, epoch)
+	if err != nil {
+		t.Fatal(err)
+	}
 	dir := filepath.Join(t.TempDir(), "layout")
-	if err := oci.WriteLayout(context.Background(), dir, art, "sbom"); err != nil {
+	if err := oci.WriteLayout(context.Background(), dir, img, "app", art); err != nil {
 		t.Fatal(err)
 	}
 	d, _ := art.Digest()
-	for _, h := range []string{d.Hex, strings.TrimPrefix(emptyDigest, "sha256:"), hashOf(`{"spdxVersion":"SPDX-2.3"}`).Hex} {
+	for _, h := range []string{d.Hex, strings.TrimPrefix(emptyDigest, "sha256:"), hashOf(doc).Hex} {
 		if _, err := os.Stat(filepath.Join(dir, "blobs", "sha256", h)); err != nil {
 			t.Errorf("layout lacks blob %s: %v", h, err)
 		}
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, "index.json"))
+	refs, err := oci.LayoutReferrers(dir, subject.Digest)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var idx v1.IndexManifest
-	if err := json.Unmarshal(raw, &idx); err != nil {
-		t.Fatal(err)
-	}
-	if len(idx.Manifests) != 1 || idx.Manifests[0].Digest != d || idx.Manifests[0].ArtifactType != MediaTypeSPDX ||
-		idx.Manifests[0].Platform != nil {
-		t.Errorf("index.json %s", raw)
+	if len(refs) != 1 || refs[0].Digest != d || refs[0].ArtifactType != MediaTypeSPDX || refs[0].Platform != nil {
+		t.Errorf("layout referrers %+v, want %s of type %s", refs, d, MediaTypeSPDX)
 	}
 	if err := oci.CheckLayout(dir); err != nil {
 		t.Errorf("the layout does not check: %v", err)
