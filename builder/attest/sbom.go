@@ -101,17 +101,11 @@ func SBOM(img Image, epoch time.Time, ladingVersion string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, g := range img.Go {
-		if _, ok := files.ids[g.Path]; !ok {
-			return nil, fmt.Errorf("SBOM of %s: Go binary %s is not among the image's files", img.Name, g.Path)
-		}
-	}
-	mods, err := goPackages(img.Go)
+	mods, err := goPackages(img, files)
 	if err != nil {
 		return nil, err
 	}
-	imgPkg := imagePackage(img, files)
-	pkgs := []*spdx.Package{imgPkg}
+	pkgs := []*spdx.Package{imagePackage(img, files)}
 	if b := basePackage(img.Base); b != nil {
 		pkgs = append(pkgs, b)
 	}

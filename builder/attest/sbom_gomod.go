@@ -37,28 +37,31 @@ type link struct {
 	pkg    common.ElementID
 }
 
-// goPackages makes the packages of every Go binary: its main module
-// (GENERATED_FROM), each dependency module and the standard library
-// (STATIC_LINK).
-func goPackages(bins []GoBinary) (modSet, error) {
-	bins = slices.Clone(bins)
+// goPackages makes the packages of every Go binary of img, each of which
+// must be among its files: its main module (GENERATED_FROM), each
+// dependency module and the standard library (STATIC_LINK).
+func goPackages(img Image, files fileSet) (modSet, error) {
+	bins := slices.Clone(img.Go)
 	slices.SortFunc(bins, func(a, b GoBinary) int { return strings.Compare(a.Path, b.Path) })
 	set := modSet{pkgs: map[common.ElementID]*spdx.Package{}}
 	for _, b := range bins {
+		if _, ok := files.ids[b.Path]; !ok {
+			return modSet{}, fmt.Errorf("SBOM of %s: Go binary %s is not among the image's files", img.Name, b.Path)
+		}
 		if tc := goToolchain(b.GoVersion); tc != "" {
 			set.add(b.Path, common.TypeRelationshipStaticLink, stdlibPackage(tc))
 		}
 		if b.Main.Path != "" {
 			p, err := modulePackage(b.Main, "APPLICATION")
 			if err != nil {
-				return modSet{}, fmt.Errorf("SBOM: Go binary %s: %w", b.Path, err)
+				return modSet{}, fmt.Errorf("SBOM of %s: Go binary %s: %w", img.Name, b.Path, err)
 			}
 			set.add(b.Path, common.TypeRelationshipGeneratedFrom, p)
 		}
 		for _, d := range b.Deps {
 			p, err := modulePackage(d, "LIBRARY")
 			if err != nil {
-				return modSet{}, fmt.Errorf("SBOM: Go binary %s: %w", b.Path, err)
+				return modSet{}, fmt.Errorf("SBOM of %s: Go binary %s: %w", img.Name, b.Path, err)
 			}
 			set.add(b.Path, common.TypeRelationshipStaticLink, p)
 		}
