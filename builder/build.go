@@ -45,7 +45,12 @@ func Build(ctx context.Context, req Request) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res, err := writeAll(ctx, req, b, art, images)
+	refs, err := bd.attachments(art, images)
+	if err != nil {
+		return nil, err
+	}
+	bd.sha1s.save(req.Logger)
+	res, err := writeAll(ctx, req, b, art, images, refs)
 	if res != nil {
 		res.LayersPacked = bd.memo.written.Load() + bd.staticMemo.written.Load()
 	}

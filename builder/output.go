@@ -11,7 +11,6 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/lading-dev/lading/layer/atomicfile"
-	"github.com/lading-dev/lading/registry"
 	"github.com/lading-dev/lading/registry/oci"
 )
 
@@ -31,13 +30,16 @@ func (a product) value() oci.Artifact {
 // writeAll describes the build and writes every output in order. When an
 // output fails (or the build is cancelled) after others were written, the
 // result lists those, each whole, beside the error.
-func writeAll(ctx context.Context, req Request, b base, art product, images []platformImage) (*Result, error) {
+func writeAll(ctx context.Context, req Request, b base, art product, images []platformImage, refs []referrer) (*Result, error) {
 	res, err := newResult(b, art, images)
 	if err != nil {
 		return nil, err
 	}
+	if res.Attestations, err = attestationInfos(refs); err != nil {
+		return nil, err
+	}
 	for _, o := range req.Outputs {
-		w, err := writeOutput(ctx, req, art, images, o)
+		w, err := writeOutput(ctx, req, art, images, refs, o)
 		if err != nil {
 			return res, fmt.Errorf("write %s %s: %w", o.Kind, o.Path, err)
 		}
@@ -45,7 +47,7 @@ func writeAll(ctx context.Context, req Request, b base, art product, images []pl
 		req.Logger.Info("wrote output", "kind", o.Kind, "path", o.Path, "digest", w.Digest.String())
 	}
 	if req.Push {
-		if err := pushAll(ctx, req, art, res); err != nil {
+		if err := pushAll(ctx, req, art, refs, res); err != nil {
 			return res, err
 		}
 	}
@@ -54,21 +56,23 @@ func writeAll(ctx context.Context, req Request, b base, art product, images []pl
 
 // writeOutput writes one output and says what it holds. A streamed
 // output is written whole into the work directory, then copied to o.To.
-func writeOutput(ctx context.Context, req Request, art product, images []platformImage, o Output) (Written, error) {
+func writeOutput(ctx context.Context, req Request, art product, images []platformImage, refs []referrer, o Output) (Written, error) {
 	if o.To == nil {
-		return writeFile(ctx, req, art, images, o, o.Path)
+		return writeFile(ctx, req, art, images, refs, o, o.Path)
 	}
 	tmp := filepath.Join(req.WorkDir, "stream-"+string(o.Kind))
 	defer os.Remove(tmp)
-	w, err := writeFile(ctx, req, art, images, o, tmp)
+	w, err := writeFile(ctx, req, art, images, refs, o, tmp)
 	if err != nil {
 		return w, err
 	}
 	return w, streamFile(tmp, o.To)
 }
 
-// writeFile writes output o to path.
-func writeFile(ctx context.Context, req Request, art product, images []platformImage, o Output, path string) (Written, error) {
+// writeFile writes output o to path, with the documents that refer to the
+// image beside it in a layout or oci-archive; a docker-archive has no
+// place for them, and the log says so.
+func writeFile(ctx context.Context, req Request, art product, images []platformImage, refs []referrer, o Output, path string) (Written, error) {
 	a := art.value()
 	d, err := a.Digest()
 	if err != nil {
@@ -77,10 +81,13 @@ func writeFile(ctx context.Context, req Request, art product, images []platformI
 	w := Written{Kind: o.Kind, Path: o.Path, Digest: d, Ref: req.refName(o)}
 	switch o.Kind {
 	case OCILayout:
-		err = oci.WriteLayout(ctx, path, a, w.Ref)
+		err = oci.WriteLayout(ctx, path, a, w.Ref, referrerArtifacts(refs)...)
 	case OCIArchive:
-		err = oci.WriteOCIArchive(ctx, path, a, w.Ref, req.Epoch)
+		err = oci.WriteOCIArchive(ctx, path, a, w.Ref, req.Epoch, referrerArtifacts(refs)...)
 	case DockerArchive:
+		if len(refs) > 0 {
+			req.Logger.Warn("a docker-archive has no place for the SBOM and provenance: they are left out of it (write an OCI layout or oci-archive, or push, to keep them)", "path", o.Path)
+		}
 		w, err = writeDockerArchive(ctx, req, images, o, path)
 	default:
 		err = fmt.Errorf("unknown output kind %q", o.Kind)
@@ -140,24 +147,4 @@ func checkOutput(o Output) error {
 		return oci.CheckLayout(o.Path)
 	}
 	return atomicfile.CheckFile(o.Path)
-}
-
-// Pusher pushes an image or index to registry references; cmd passes the
-// registry client, the same one that pulls registry bases.
-type Pusher interface {
-	Push(ctx context.Context, a oci.Artifact, refs []string) (*registry.PushResult, error)
-}
-
-// pushAll pushes the artifact to every tag, once the local outputs are
-// written, and lists each pushed reference as an output.
-func pushAll(ctx context.Context, req Request, art product, res *Result) error {
-	pushed, err := req.Pusher.Push(ctx, art.value(), req.Tags)
-	if err != nil {
-		return err
-	}
-	res.Pushed = pushed
-	for _, r := range pushed.Refs {
-		res.Outputs = append(res.Outputs, Written{Kind: Registry, Path: r.Repository, Ref: r.Ref, Digest: r.Digest})
-	}
-	return nil
 }

@@ -28,12 +28,14 @@ type build struct {
 	// slots bounds the layers being made and packed at once, across every
 	// platform: -j N means N, not N platforms times N layers.
 	slots chan struct{}
+	// sha1s remembers the SBOM's file SHA-1s.
+	sha1s *sha1Memo
 }
 
 func newBuild(req Request, b base) *build {
 	return &build{req: req, base: b, trees: newTreeCache(req.Cache, req.Logger),
 		memo: newLayerMemo(req, req.Epoch), staticMemo: newLayerMemo(req, staticEpoch),
-		slots: make(chan struct{}, max(req.Jobs, 1))}
+		slots: make(chan struct{}, max(req.Jobs, 1)), sha1s: newSHA1Memo(req.LayerCache)}
 }
 
 // prepareBase writes the static base layer once, when the base is static.

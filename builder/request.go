@@ -135,6 +135,8 @@ type Request struct {
 	CompressionJobs int
 	// WorkDir holds intermediate files; the caller creates and removes it.
 	WorkDir string
+	// Attest says which supply-chain documents to attach, and signs.
+	Attest Attest
 	// Logger receives progress and warnings; nil discards them.
 	Logger *slog.Logger
 }

@@ -31,6 +31,12 @@ type Result struct {
 	Outputs   []Written      `json:"outputs"`
 	// Pushed lists every reference and manifest pushed, with --push.
 	Pushed *registry.PushResult `json:"pushed,omitempty"`
+	// Attestations lists the SBOM and provenance documents attached to
+	// each platform image and the index (issue 12).
+	Attestations []AttestationInfo `json:"attestations"`
+	// Referrers lists, with --push, every document pushed beside the
+	// image: the attestations and, with a signing key, the signatures.
+	Referrers []PushedReferrer `json:"referrers,omitempty"`
 	// LayersPacked counts the layers this build tarred and compressed;
 	// 0 when every layer came from the layer cache.
 	LayersPacked int64 `json:"layersPacked"`

@@ -35,6 +35,7 @@ type buildFlags struct {
 	specFile, cacheDir, cacheRepo   string
 	noCache, noSpec                 bool
 	log                             logFlags
+	trust                           trustFlags
 }
 
 const buildUsage = `Usage: lading build [flags]

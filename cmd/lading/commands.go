@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"runtime"
-	"runtime/debug"
 	"strings"
 
 	"github.com/lading-dev/lading/layer"
@@ -43,6 +42,8 @@ func commands() []command {
 		{"ls SRC [PATH]", "list an image's merged file tree, or one layer's entries, like ls -l", func() *pflag.FlagSet { return new(lsFlags).flagSet() }, nil},
 		{"diff A B", "say why two images differ, down to tar entries (exit 1 when they do)", func() *pflag.FlagSet { return new(diffFlags).flagSet() }, nil},
 		{"lock", "pin the spec's registry base to digests in lading.lock", func() *pflag.FlagSet { return new(lockFlags).flagSet() }, nil},
+		{"verify --against SRC", "rebuild the spec from a clean clone and compare with SRC; or check cosign signatures (--signature --key)", func() *pflag.FlagSet { return new(verifyFlags).flagSet() }, nil},
+		{"keygen", "write a cosign-compatible key pair for --sign-key (cosign.key, cosign.pub)", func() *pflag.FlagSet { return new(keygenFlags).flagSet() }, nil},
 		{"cache info|prune", "show or trim the layer cache", func() *pflag.FlagSet { return new(cacheFlags).flagSet() }, []string{"info", "prune"}},
 		{"version", "print the version, Go version and compressor pin (also --version)", empty("version"), nil},
 		{"help COMMAND", "print COMMAND's usage and flags (as lading COMMAND --help does)", empty("help"), nil},
@@ -77,10 +78,7 @@ func topUsage() string {
 
 // runVersion prints lading's version, the Go version and the compressor pin.
 func runVersion(stdout io.Writer) error {
-	v := "(devel)"
-	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
-		v = bi.Main.Version
-	}
+	v := ladingVersion()
 	_, err := fmt.Fprintf(stdout, "lading %s\ngo %s %s/%s\ncompressor %s\n", v, runtime.Version(), runtime.GOOS, runtime.GOARCH, layer.CompressorSettings())
 	return err
 }

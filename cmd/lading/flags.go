@@ -67,6 +67,7 @@ func (f *buildFlags) flagSet() *pflag.FlagSet {
 	fs.StringVar(&f.cacheRepo, "cache-repo", "", "share finished layers through this registry repository: look each layer up there before packing it,\n  publish the layers this build packed (REPO:layer-<cache key>); a failing cache repo is a warning, never a failed build\n  e.g. --cache-repo registry.example/team/app-cache")
 	fs.BoolVar(&f.noCache, "no-cache", false, "pack every layer and run every command afresh, reading and writing no layer cache\n  e.g. --no-cache")
 	fs.BoolVar(&f.push, "push", false, "push the image or index to every tag (-t's, else the spec's, and --tag-add's), after the local outputs\n  e.g. --push -t registry.example/web/app:v1")
+	f.trust.add(fs)
 	f.remote.addPush(fs)
 	f.remote.addTLS(fs)
 	f.log.add(fs)

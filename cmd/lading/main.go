@@ -109,6 +109,10 @@ func run(ctx context.Context, args []string, e env, stdout, stderr io.Writer) in
 		err = runLogin(ctx, args[1:], e, os.Stdin, stdout, stderr)
 	case "logout":
 		err = runLogout(args[1:], e, stdout)
+	case "verify":
+		return verifyExit(ctx, runVerify(ctx, args[1:], e, stdout, stderr), stderr)
+	case "keygen":
+		err = runKeygen(args[1:], e, stdout)
 	case "cache":
 		err = runCache(args[1:], e, stdout)
 	case "completion":

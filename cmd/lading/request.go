@@ -71,6 +71,13 @@ func (f *buildFlags) request(ctx context.Context, fs *pflag.FlagSet, e env, logg
 	}
 	logger.Info("build epoch", "epoch", epoch.Format("2006-01-02T15:04:05Z"), "from", source)
 	req.Epoch = epoch
+	specFile, err := specPath(f.specFile, f.noSpec, dir)
+	if err != nil {
+		return req, err
+	}
+	if err := f.trust.attest(ctx, &req, specFile, git, e, f.push); err != nil {
+		return req, err
+	}
 	return req, checkNotEmpty(req)
 }
 
