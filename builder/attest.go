@@ -128,7 +128,7 @@ func (r *build) attachments(art product, images []platformImage) ([]referrer, er
 	for i, pi := range images {
 		desc, _ := partial.Descriptor(pi.image)
 		subject := v1.Descriptor{MediaType: desc.MediaType, Digest: desc.Digest, Size: desc.Size}
-		ref, err := r.provenanceReferrer(subject, platformString(pi.platform), subjects[i:i+1], goVersion)
+		ref, err := r.provenanceReferrer(subject, platformString(pi.platform), subjects[i:i+1], goVersion, images)
 		if err != nil {
 			return nil, err
 		}
@@ -141,7 +141,7 @@ func (r *build) attachments(art product, images []platformImage) ([]referrer, er
 		}
 		subject := v1.Descriptor{MediaType: desc.MediaType, Digest: desc.Digest, Size: desc.Size}
 		all := append([]attest.Subject{{Name: subjectName, Digest: desc.Digest}}, subjects...)
-		ref, err := r.provenanceReferrer(subject, "", all, goVersion)
+		ref, err := r.provenanceReferrer(subject, "", all, goVersion, images)
 		if err != nil {
 			return nil, err
 		}
@@ -168,12 +168,12 @@ func (r *build) sbomReferrer(img attest.Image, subject v1.Descriptor, platform s
 }
 
 // provenanceReferrer makes the provenance of subjects, attached to subject.
-func (r *build) provenanceReferrer(subject v1.Descriptor, platform string, subjects []attest.Subject, goVersion string) (referrer, error) {
+func (r *build) provenanceReferrer(subject v1.Descriptor, platform string, subjects []attest.Subject, goVersion string, images []platformImage) (referrer, error) {
 	a := r.req.Attest
 	p := attest.Provenance{
 		Subjects: subjects, LadingVersion: a.LadingVersion,
 		SpecPath: a.SpecPath, SpecDigest: a.SpecDigest,
-		Platforms: r.platformNames(), Tags: r.req.Tags, Base: r.req.Base,
+		Platforms: platformNames(images), Tags: r.req.Tags, Base: r.req.Base,
 		GitCommit: a.GitCommit, GitRemote: a.GitRemote, GitDirty: a.GitDirty,
 		GoVersion: goVersion, Epoch: r.req.Epoch,
 	}
@@ -191,11 +191,12 @@ func (r *build) provenanceReferrer(subject v1.Descriptor, platform string, subje
 	return referrer{subject: subject, platform: platform, kind: referrerProvenance, artifact: artifact, statement: st}, nil
 }
 
-// platformNames lists the platforms built, as asked.
-func (r *build) platformNames() []string {
-	out := make([]string, 0, len(r.req.Platforms))
-	for _, p := range r.req.Platforms {
-		out = append(out, platformString(p))
+// platformNames lists the platforms built (those the base has, for
+// --platform all), as asked.
+func platformNames(images []platformImage) []string {
+	out := make([]string, 0, len(images))
+	for _, pi := range images {
+		out = append(out, platformString(pi.platform))
 	}
 	return out
 }
