@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
+	"github.com/lading-dev/lading/builder/attest"
 	"github.com/lading-dev/lading/registry"
 	"github.com/lading-dev/lading/registry/oci"
 )
@@ -82,6 +84,37 @@ func pushAll(ctx context.Context, req Request, art product, refs []referrer, res
 		res.Outputs = append(res.Outputs, Written{Kind: Registry, Path: r.Repository, Ref: r.Ref, Digest: r.Digest})
 	}
 	return nil
+}
+
+// PushWithReferrers pushes a to refs with the documents attached to it
+// (OCI 1.1 artifacts whose subject is a or one of its manifests, as a
+// layout or oci-archive lading wrote holds them), in the order a build
+// pushes: content by digest, then the documents, then the tags.
+func PushWithReferrers(ctx context.Context, p Pusher, a oci.Artifact, attached []v1.Image, refs []string, logger *slog.Logger) (*registry.PushResult, []PushedReferrer, error) {
+	var art product
+	switch a := a.(type) {
+	case v1.ImageIndex:
+		art.index = a
+	case v1.Image:
+		art.image = a
+	default:
+		return nil, nil, fmt.Errorf("push: %T is neither an image nor an index", a)
+	}
+	rs := make([]referrer, 0, len(attached))
+	for _, img := range attached {
+		_, subject, err := oci.ReferrerDescriptor(img)
+		if err != nil {
+			return nil, nil, err
+		}
+		kind := referrerSBOM
+		if m, err := img.Manifest(); err == nil && m.ArtifactType == attest.MediaTypeInToto {
+			kind = referrerProvenance
+		}
+		rs = append(rs, referrer{subject: subject, kind: kind, artifact: img})
+	}
+	res := &Result{}
+	err := pushAll(ctx, Request{Pusher: p, Tags: refs, Logger: logger}, art, rs, res)
+	return res.Pushed, res.Referrers, err
 }
 
 // tagRepositories lists the distinct repositories of tags, in order.

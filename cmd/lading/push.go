@@ -6,10 +6,13 @@ import (
 	"io"
 	"os"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/pflag"
 
+	"github.com/lading-dev/lading/builder"
 	"github.com/lading-dev/lading/layer/atomicfile"
 	"github.com/lading-dev/lading/manifest"
+	"github.com/lading-dev/lading/registry"
 	"github.com/lading-dev/lading/registry/oci"
 )
 
@@ -25,7 +28,10 @@ const pushUsage = `Usage: lading push [flags] SRC REF...
 Pushes the image or index in SRC to every registry reference REF (tags or
 digests): blobs first (only those the registry lacks; base layers mounted
 from their repository when it is on the same registry), then each platform
-manifest, then the index, tags last, so a failed or interrupted push never
+manifest, then the index, then the SBOMs, provenances and other OCI 1.1
+artifacts a layout or oci-archive holds beside the image (lading build
+writes them there; the referrers API or the sha256-<hex> tag fallback, as
+the registry allows), tags last, so a failed or interrupted push never
 leaves a tag on an incomplete image. This is the air-gapped hand-off: build
 on one side, push on the other.
 
@@ -84,12 +90,20 @@ func runPush(ctx context.Context, args []string, e env, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	res, err := client.Push(ctx, src, refs)
+	attached, err := attachedDocuments(ctx, fs.Arg(0), src, work)
+	if err != nil {
+		return err
+	}
+	res, referrers, err := builder.PushWithReferrers(ctx, client, src, attached, refs, logger)
 	if err != nil {
 		return err
 	}
 	if f.metadataFile != "" {
-		if err := writeJSON(f.metadataFile, res); err != nil {
+		doc := struct {
+			*registry.PushResult
+			Referrers []builder.PushedReferrer `json:"referrers,omitempty"`
+		}{res, referrers}
+		if err := writeJSON(f.metadataFile, doc); err != nil {
 			return err
 		}
 	}
@@ -97,6 +111,64 @@ func runPush(ctx context.Context, args []string, e env, stdout, stderr io.Writer
 		fmt.Fprintln(stdout, r.Line())
 	}
 	return nil
+}
+
+// attachedDocuments reads the SBOMs, provenances and other artifacts a
+// layout or oci-archive holds beside src (lading build writes them there),
+// for its manifests and its platform images'; a registry or docker-archive
+// source has none here.
+func attachedDocuments(ctx context.Context, arg string, src oci.Artifact, work string) ([]v1.Image, error) {
+	local, ok := localSource(arg)
+	if !ok || local.Kind == "docker-archive" {
+		return nil, nil
+	}
+	subjects, err := manifestDigests(src)
+	if err != nil {
+		return nil, err
+	}
+	var out []v1.Image
+	for _, d := range subjects {
+		var descs []v1.Descriptor
+		if local.Kind == "oci-layout" {
+			descs, err = oci.LayoutReferrers(local.Path, d)
+		} else {
+			descs, err = oci.OCIArchiveReferrers(local.Path, d)
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, desc := range descs {
+			a, err := oci.LocalRef{Kind: local.Kind, Path: local.Path, Selector: "@" + desc.Digest.String()}.Open(ctx, work)
+			if err != nil {
+				return nil, err
+			}
+			img, ok := a.(v1.Image)
+			if !ok {
+				return nil, fmt.Errorf("%s: the referrer %s is not an artifact manifest", arg, desc.Digest)
+			}
+			out = append(out, img)
+		}
+	}
+	return out, nil
+}
+
+// manifestDigests lists a's digest and, for an index, its manifests'.
+func manifestDigests(a oci.Artifact) ([]v1.Hash, error) {
+	d, err := a.Digest()
+	if err != nil {
+		return nil, err
+	}
+	out := []v1.Hash{d}
+	if idx, ok := a.(v1.ImageIndex); ok {
+		im, err := idx.IndexManifest()
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range im.Manifests {
+			out = append(out, m.Digest)
+		}
+	}
+	return out, nil
 }
 
 // openSource opens SRC: an OCI layout, an oci-archive (extracted into
