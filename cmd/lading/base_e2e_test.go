@@ -20,6 +20,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/validate"
+	"github.com/lading-dev/lading/registry/oci"
 )
 
 // baseEnv is the variable every test base sets, so a test can see that an
@@ -64,20 +65,34 @@ func makeArchiveBase(t *testing.T, dir, platforms string) testBase {
 	return b
 }
 
+// imageEntries is a layout index's entries without the referrers (SBOMs,
+// provenances) lading writes beside the image.
+func imageEntries(ms []v1.Descriptor) []v1.Descriptor {
+	var out []v1.Descriptor
+	for _, m := range ms {
+		if _, ok := m.Annotations[oci.AnnotationReferrerSubject]; !ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
 // readLayout validates every image of the OCI layout at dir (blobs against
 // their digests, configs against their diffIDs) and returns the digest of
-// its one top-level entry and its images: that entry, or the images of
-// the index it is, in index order.
+// its one top-level image entry (the SBOM and provenance entries beside it
+// aside) and its images: that entry, or the images of the index it is, in
+// index order.
 func readLayout(t *testing.T, dir string) (string, []layoutImage) {
 	t.Helper()
 	top, err := layout.ImageIndexFromPath(dir)
 	noErr(t, err)
 	im, err := top.IndexManifest()
 	noErr(t, err)
-	if len(im.Manifests) != 1 {
-		t.Fatalf("%s/index.json lists %d entries, want 1", dir, len(im.Manifests))
+	entries := imageEntries(im.Manifests)
+	if len(entries) != 1 {
+		t.Fatalf("%s/index.json lists %d image entries, want 1", dir, len(entries))
 	}
-	d := im.Manifests[0]
+	d := entries[0]
 	if !d.MediaType.IsIndex() {
 		img, err := top.Image(d.Digest)
 		noErr(t, err)
@@ -260,7 +275,7 @@ func pushBase(t *testing.T, reg distribution, base testBase, ref string) string 
 	pushed := strings.TrimSpace(string(readAll(t, digestFile)))
 	var layout v1.IndexManifest
 	noErr(t, json.Unmarshal(readAll(t, filepath.Join(base.layout, "index.json")), &layout))
-	if len(layout.Manifests) != 1 || layout.Manifests[0].Digest.String() != pushed {
+	if entries := imageEntries(layout.Manifests); len(entries) != 1 || entries[0].Digest.String() != pushed {
 		t.Fatalf("the registry holds index %s, want the layout's %v unchanged", pushed, layout.Manifests)
 	}
 	return pushed

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 	"unicode/utf8"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
 
 // e2eEpoch is the --source-date-epoch of every end-to-end and
@@ -322,10 +324,12 @@ func podmanGlobals(dir string) []string {
 		"--runtime", "runc", "--cgroup-manager", "cgroupfs"}
 }
 
-// checkPodmanLoad: podman loads the docker-archive under the --tag name and
-// the oci-archive under its org.opencontainers.image.ref.name ("v1", which
-// podman expands to localhost/v1:latest), and both are the one image whose
-// ID is the config digest.
+// checkPodmanLoad: podman loads the docker-archive under the --tag name,
+// and pulls the oci-archive by its org.opencontainers.image.ref.name ("v1",
+// which podman expands to localhost/v1:latest); both are the one image
+// whose ID is the config digest. The oci-archive holds the SBOM and
+// provenance beside the image, and podman load -i takes only an archive
+// with one entry, so it is read as oci-archive:FILE:REF (README says so).
 func checkPodmanLoad(t *testing.T, o e2eOutputs) {
 	podman := requireTool(t, "podman")
 	loaded := regexp.MustCompile(`(?m)^Loaded image(?:\(s\))?: (.+)$`) // podman 3 says "image(s)"
@@ -338,37 +342,38 @@ func checkPodmanLoad(t *testing.T, o e2eOutputs) {
 		t.Cleanup(func() { exec.Command(podman, append(g, "unshare", "rm", "-rf", state)...).Run() })
 	}
 	configID := layoutConfigID(t, o.layout)
-	for _, tc := range []struct{ file, wantName string }{
-		{o.dockerArchive, e2eTag},
-		{o.ociArchive, "v1"},
-	} {
-		out := runCmd(t, exec.Command(podman, append(g, "load", "-i", tc.file)...))
-		m := loaded.FindStringSubmatch(out)
-		if m == nil || !strings.Contains(m[1], tc.wantName) {
-			t.Errorf("podman load -i %s printed %q, want a loaded image named like %q", tc.file, out, tc.wantName)
-			continue
-		}
-		name := strings.TrimSpace(strings.Split(m[1], ",")[0])
-		id := strings.TrimSpace(runCmd(t, exec.Command(podman, append(g, "image", "inspect", "--format", "{{.Id}}", name)...)))
-		if id != configID {
-			t.Errorf("podman image %s (from %s) has ID %s, want the config digest %s", name, tc.file, id, configID)
-		}
+	out := runCmd(t, exec.Command(podman, append(g, "load", "-i", o.dockerArchive)...))
+	m := loaded.FindStringSubmatch(out)
+	if m == nil || !strings.Contains(m[1], e2eTag) {
+		t.Errorf("podman load -i %s printed %q, want a loaded image named like %q", o.dockerArchive, out, e2eTag)
+	} else {
+		checkPodmanID(t, podman, g, strings.TrimSpace(strings.Split(m[1], ",")[0]), o.dockerArchive, configID)
+	}
+	runCmd(t, exec.Command(podman, append(g, "pull", "oci-archive:"+o.ociArchive+":v1")...))
+	checkPodmanID(t, podman, g, "localhost/v1:latest", o.ociArchive, configID)
+}
+
+// checkPodmanID: podman's image name (loaded from file) has ID configID.
+func checkPodmanID(t *testing.T, podman string, g []string, name, file, configID string) {
+	t.Helper()
+	id := strings.TrimSpace(runCmd(t, exec.Command(podman, append(g, "image", "inspect", "--format", "{{.Id}}", name)...)))
+	if id != configID {
+		t.Errorf("podman image %s (from %s) has ID %s, want the config digest %s", name, file, id, configID)
 	}
 }
 
 // layoutConfigID is the hex config digest of the one image in the layout,
 // read by hand from index.json and the manifest blob.
 func layoutConfigID(t *testing.T, layout string) string {
-	var index struct {
-		Manifests []struct{ Digest string }
-	}
+	var index v1.IndexManifest
 	var manifest struct {
 		Config struct{ Digest string }
 	}
 	readJSON(t, filepath.Join(layout, "index.json"), &index)
-	if len(index.Manifests) != 1 {
-		t.Fatalf("%s/index.json lists %d manifests, want 1", layout, len(index.Manifests))
+	entries := imageEntries(index.Manifests)
+	if len(entries) != 1 {
+		t.Fatalf("%s/index.json lists %d image manifests, want 1", layout, len(entries))
 	}
-	readJSON(t, filepath.Join(layout, "blobs", strings.Replace(index.Manifests[0].Digest, ":", "/", 1)), &manifest)
+	readJSON(t, filepath.Join(layout, "blobs", strings.Replace(entries[0].Digest.String(), ":", "/", 1)), &manifest)
 	return strings.TrimPrefix(manifest.Config.Digest, "sha256:")
 }

@@ -229,8 +229,13 @@ func checkServiceLayout(t *testing.T, layoutDir string) {
 	noErr(t, err)
 	im, err := top.IndexManifest()
 	noErr(t, err)
-	if len(im.Manifests) != 1 || !im.Manifests[0].MediaType.IsIndex() {
-		t.Fatalf("%s/index.json: %+v, want one entry, an image index", layoutDir, im.Manifests)
+	if entries := imageEntries(im.Manifests); len(entries) != 1 || !entries[0].MediaType.IsIndex() {
+		t.Fatalf("%s/index.json: %+v, want one image entry, an image index", layoutDir, im.Manifests)
+	}
+	// Beside it: an SBOM and a provenance per platform image, and the
+	// index's provenance (issue 12).
+	if n := len(im.Manifests) - 1; n != 2*len(servicePlatforms)+1 {
+		t.Errorf("%s/index.json lists %d referrers beside the index, want %d", layoutDir, n, 2*len(servicePlatforms)+1)
 	}
 	_, images := readLayout(t, layoutDir)
 	var got []string
