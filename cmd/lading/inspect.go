@@ -7,8 +7,11 @@ import (
 	"io"
 	"os"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/pflag"
 
+	"github.com/lading-dev/lading/manifest"
+	"github.com/lading-dev/lading/registry"
 	"github.com/lading-dev/lading/registry/inspect"
 	"github.com/lading-dev/lading/registry/oci"
 )
@@ -29,8 +32,10 @@ then one line per manifest with its platform, digest and size. For an image
 platform, config digest (the image ID), created time, entrypoint, cmd, env,
 user, workdir, ports, labels and annotations, then one line per layer,
 bottom first, with its digest, stored size and, when lading built it, the
-spec layer it came from ("files assets", "go server", "run gen"). No layer
-is read.
+spec layer it came from ("files assets", "go server", "run gen"). Then one
+line per document attached to the image or its manifests (the SBOM and
+provenance lading build attaches, or any OCI 1.1 artifact): from a layout's
+or oci-archive's index.json, or the registry's referrers. No layer is read.
 
 ` + sourceHelp + `
 A docker-archive stores no manifest: the one shown (and its digest) is the
@@ -64,11 +69,71 @@ func runInspect(ctx context.Context, args []string, e env, stdout, stderr io.Wri
 	if err != nil {
 		return err
 	}
-	return f.print(a, stdout)
+	if f.config || f.raw {
+		return f.print(a, stdout, nil)
+	}
+	attached, err := f.attached(ctx, e, fs.Arg(0), a, stderr)
+	if err != nil {
+		return err
+	}
+	return f.print(a, stdout, attached)
+}
+
+// attachedDoc is one document attached to the image or one of its
+// manifests: an SBOM, a provenance or another OCI 1.1 artifact.
+type attachedDoc struct {
+	Subject      string `json:"subject"`
+	ArtifactType string `json:"artifactType"`
+	Digest       string `json:"digest"`
+	Size         int64  `json:"size"`
+}
+
+// attached lists the documents attached to a and its manifests where src
+// keeps them: a layout's or oci-archive's index.json, or the registry's
+// referrers (API or tag fallback). A docker-archive holds none.
+func (f inspectFlags) attached(ctx context.Context, e env, src string, a oci.Artifact, stderr io.Writer) ([]attachedDoc, error) {
+	subjects, err := manifestDigests(a)
+	if err != nil {
+		return nil, err
+	}
+	list := func(d v1.Hash) ([]v1.Descriptor, error) { return nil, nil }
+	if local, ok := localSource(src); ok {
+		switch local.Kind {
+		case "oci-layout":
+			list = func(d v1.Hash) ([]v1.Descriptor, error) { return oci.LayoutReferrers(local.Path, d) }
+		case "oci-archive":
+			list = func(d v1.Hash) ([]v1.Descriptor, error) { return oci.OCIArchiveReferrers(local.Path, d) }
+		}
+	} else {
+		ref, err := manifest.ParseReference(src)
+		if err != nil {
+			return nil, err
+		}
+		r := f.source.remote
+		r.pushJobs, r.retries, r.progress = registry.DefaultPushJobs, registry.DefaultRetries, "none"
+		client, err := r.client(e, stderr, newLogger(stderr, true))
+		if err != nil {
+			return nil, err
+		}
+		list = func(d v1.Hash) ([]v1.Descriptor, error) {
+			return client.Referrers(ctx, ref.Context().Name(), d, "")
+		}
+	}
+	var out []attachedDoc
+	for _, d := range subjects {
+		descs, err := list(d)
+		if err != nil {
+			return nil, fmt.Errorf("list what is attached to %s: %w", d, err)
+		}
+		for _, desc := range descs {
+			out = append(out, attachedDoc{Subject: d.String(), ArtifactType: desc.ArtifactType, Digest: desc.Digest.String(), Size: desc.Size})
+		}
+	}
+	return out, nil
 }
 
 // print writes what the flags ask for about a.
-func (f inspectFlags) print(a oci.Artifact, stdout io.Writer) error {
+func (f inspectFlags) print(a oci.Artifact, stdout io.Writer, attached []attachedDoc) error {
 	switch {
 	case f.config:
 		return printConfig(a, stdout)
@@ -88,9 +153,28 @@ func (f inspectFlags) print(a oci.Artifact, stdout io.Writer) error {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		enc.SetEscapeHTML(false)
-		return enc.Encode(d)
+		return enc.Encode(struct {
+			inspect.Description
+			Attached []attachedDoc `json:"attached"`
+		}{d, append([]attachedDoc{}, attached...)})
 	}
-	return inspect.WriteText(stdout, d)
+	if err := inspect.WriteText(stdout, d); err != nil {
+		return err
+	}
+	for _, at := range attached {
+		if _, err := fmt.Fprintf(stdout, "attached to %s: %s %s (%d bytes)\n", shortDigest(at.Subject), at.ArtifactType, at.Digest, at.Size); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// shortDigest is sha256: and the first 12 hex digits of d.
+func shortDigest(d string) string {
+	if len(d) > 19 {
+		return d[:19]
+	}
+	return d
 }
 
 // printConfig writes an image's config bytes as stored.

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -55,4 +56,50 @@ func lading(t *testing.T, dir string, want int, args ...string) string {
 		t.Fatalf("lading %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", strings.Join(args, " "), code, want, stdout, stderr)
 	}
 	return stdout
+}
+
+// TestInspectAttached: inspect lists the SBOM and provenance attached to
+// each platform image and the index's provenance, the same from the
+// layout, the oci-archive and the registry (ggcr's, with the referrers
+// API), and none for a build without them (issue 12).
+func TestInspectAttached(t *testing.T) {
+	_, host := inProcessRegistry(t)
+	dir := t.TempDir()
+	putFile(t, filepath.Join(dir, "tree", "hello.txt"), "hi")
+	ref := host + "/web/app:v1"
+	base := []string{"build", "-q", "--add", filepath.Join(dir, "tree") + ":/srv", "--platform", "linux/amd64,linux/arm64",
+		"--source-date-epoch", "0"}
+	lading(t, dir, 0, append(base, "--oci-layout", filepath.Join(dir, "out"), "--oci-archive", filepath.Join(dir, "out.tar"), "--push", "-t", ref)...)
+	lading(t, dir, 0, append(base, "--oci-layout", filepath.Join(dir, "bare"), "--sbom=false", "--provenance=false")...)
+	attached := func(src string) []string {
+		var d struct {
+			Attached []struct{ Subject, ArtifactType, Digest string }
+		}
+		noErr(t, json.Unmarshal([]byte(lading(t, dir, 0, "inspect", "--json", src)), &d))
+		var out []string
+		for _, a := range d.Attached {
+			out = append(out, a.Subject+" "+a.ArtifactType+" "+a.Digest)
+		}
+		slices.Sort(out)
+		return out
+	}
+	layout := attached("oci-layout:" + filepath.Join(dir, "out"))
+	counts := map[string]int{}
+	for _, a := range layout {
+		counts[strings.Fields(a)[1]]++
+	}
+	if len(layout) != 5 || counts["application/spdx+json"] != 2 || counts["application/vnd.in-toto+json"] != 3 {
+		t.Errorf("attached in the layout: %q, want an SBOM per platform and three provenances", layout)
+	}
+	for _, src := range []string{"oci-archive:" + filepath.Join(dir, "out.tar"), ref} {
+		if got := attached(src); !slices.Equal(got, layout) {
+			t.Errorf("attached in %s: %q, want the layout's %q", src, got, layout)
+		}
+	}
+	if got := attached(filepath.Join(dir, "bare")); len(got) != 0 {
+		t.Errorf("attached with --sbom=false --provenance=false: %q, want none", got)
+	}
+	if text := lading(t, dir, 0, "inspect", "oci-layout:"+filepath.Join(dir, "out")); strings.Count(text, "attached to sha256:") != 5 {
+		t.Errorf("inspect's text names %d attached documents, want 5:\n%s", strings.Count(text, "attached to sha256:"), text)
+	}
 }
