@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
+	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/pflag"
@@ -66,8 +68,14 @@ func (f *sourceFlags) open(ctx context.Context, e env, src, work string, stderr 
 // registry reference.
 func (f *sourceFlags) openAny(ctx context.Context, e env, src, work string, stderr io.Writer) (oci.Artifact, error) {
 	_, local := oci.ParseLocal(src)
-	if _, err := os.Stat(src); local || err == nil {
+	_, statErr := os.Stat(src)
+	if local || statErr == nil {
 		return openSource(ctx, src, work)
+	}
+	if filepath.IsAbs(src) || strings.HasPrefix(src, "./") || strings.HasPrefix(src, "../") {
+		// A path, not a reference: ggcr would read /tmp/out as a Docker
+		// Hub repository and send the typo to the network.
+		return nil, usagef("SRC: %v", statErr)
 	}
 	if _, err := manifest.ParseReference(src); err != nil {
 		return nil, usagef("SRC %q is no file or directory here, no oci-layout:, oci-archive: or docker-archive: source, "+
