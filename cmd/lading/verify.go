@@ -1,17 +1,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
-	"strconv"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -19,7 +15,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/spf13/pflag"
 
-	"github.com/lading-dev/lading/builder/attest"
 	"github.com/lading-dev/lading/builder/sign"
 	"github.com/lading-dev/lading/manifest"
 	"github.com/lading-dev/lading/registry"
@@ -41,18 +36,38 @@ type verifyFlags struct {
 // with the report already on stdout.
 var errUnverified = errors.New("not verified")
 
-const verifyUsage = `Usage: lading verify [-f lading.yaml] --against SRC
+const verifyUsage = `Usage: lading verify [-f lading.yaml] --against SRC [-- BUILD FLAGS]
        lading verify --signature --key cosign.pub REF
 
 The first form rebuilds the image and compares it with SRC, digest by digest.
-It reads the provenance attached to SRC (lading build attaches one) for the
-commit, the spec, the platforms, the tags and the build epoch; clones that
-commit of the checkout the spec (-f, else ./lading.yaml) is in, with git, into
-a scratch directory, and builds it there afresh (no layer cache) with another
-TMPDIR, umask and GOMAXPROCS than this process has. Without a provenance it
-rebuilds HEAD with the spec's platforms, at HEAD's commit time. On a match it
-says so and exits 0; otherwise it prints what differs, as lading diff does
-(config fields, layers, files), and exits 1.
+The provenance lading build attaches to SRC names the commit, the spec's path
+in the checkout, the platforms, the tags and the build epoch. verify clones
+that commit out of the git checkout it runs in (or -f's), with git, into a
+scratch directory, and builds the spec there afresh: no layer cache, and
+another TMPDIR, umask and GOMAXPROCS than its own (it says which on stderr).
+The clone's origin URL is set to the one the provenance records (nothing is
+fetched from it), so the source and revision annotations match. On a match
+it prints "verified: SRC is sha256:…" and exits 0; otherwise it prints both
+digests and what differs, as lading diff does (config fields, layers, files,
+SRC first), and exits 1. The scratch directory is removed unless --keep.
+
+What a user must know:
+  - The commit must be in the checkout: a missing one is an error saying to
+    git fetch it. The spec and every input it reads must be committed; if
+    SRC was built from a checkout with uncommitted changes (the provenance
+    says so), verify warns, and the rebuild differs wherever they mattered.
+    Outputs written inside the checkout make it dirty too: .gitignore them.
+  - Only the spec, platforms, tags and epoch are recorded. Flags the original
+    build had beyond those (--base, --add, --env, --compression, ...) go
+    after --, e.g. -- --compression zstd; the spec's ${VAR}s are read from
+    verify's environment, as lading build reads them.
+  - A base named by a tag that has moved since gives another image: pin
+    bases with lading lock and commit lading.lock.
+  - Go's build cache is used (its entries are keyed by their inputs).
+  - Without a provenance (--provenance=false, or an image lading did not
+    build) it rebuilds HEAD with the spec's platforms and tags at HEAD's
+    commit time, and says so on stderr.
+  - A docker-archive carries no provenance and cannot be verified.
 
 The second form checks REF's cosign signature (its sha256-<hex>.sig tag) and
 attestations (.att) with the public key, and that every attestation's
@@ -60,11 +75,18 @@ subject is REF's digest; for an index, every platform image's too. It exits 0
 when every check passes, 1 otherwise.
 
 SRC is a registry reference, oci-layout:DIR[:REF|@DIGEST] or
-oci-archive:FILE[:REF|@DIGEST].
+oci-archive:FILE[:REF|@DIGEST] (a plain path that exists is read as a layout
+or an archive). A platform image (--platform picks one out of an index, or
+name it by digest) is compared with that platform's image of the rebuilt
+index.
+
+Exit codes: 0 verified, 1 not verified or failed, 2 usage.
 
 Examples:
   lading verify --against registry.example/app:v1
   lading verify -f deploy/lading.yaml --against oci-layout:out:v1
+  lading verify --against app.oci.tar -- --compression zstd
+  lading verify --against oci-layout:out:v1 --platform linux/arm64
   lading verify --signature --key cosign.pub registry.example/app:v1
 
 Flags:
@@ -77,7 +99,7 @@ func (f *verifyFlags) flagSet() *pflag.FlagSet {
 	fs.BoolVar(&f.signature, "signature", false, "check REF's cosign signatures and attestations with --key instead of rebuilding\n  e.g. --signature --key cosign.pub")
 	fs.StringVar(&f.key, "key", "", "the public key (PEM) for --signature\n  e.g. --key cosign.pub")
 	fs.BoolVar(&f.keepWork, "keep", false, "keep the scratch directory (the clone and the rebuilt layout) and print its path\n  e.g. --keep")
-	f.source.remote.addTLS(fs)
+	f.source.add(fs)
 	return fs
 }
 
@@ -88,19 +110,48 @@ func runVerify(ctx context.Context, args []string, e env, stdout, stderr io.Writ
 	if err := parseFlags(fs, args, verifyUsage, stdout); err != nil {
 		return err
 	}
+	positional, extra := fs.Args(), []string(nil)
+	if at := fs.ArgsLenAtDash(); at >= 0 {
+		positional, extra = fs.Args()[:at], fs.Args()[at:]
+	}
 	if f.signature {
-		if fs.NArg() != 1 || f.key == "" {
+		if len(positional) != 1 || f.key == "" || f.against != "" || extra != nil {
 			return usagef("--signature wants --key PUBLIC.pem and one REF, e.g. lading verify --signature --key cosign.pub registry.example/app:v1")
 		}
-		return f.verifySignature(ctx, e, fs.Arg(0), stdout, stderr)
+		return f.verifySignature(ctx, e, positional[0], stdout, stderr)
+	}
+	switch {
+	case f.key != "":
+		return usagef("--key is for --signature: add it to check signatures, or drop --key to rebuild and compare")
+	case len(positional) > 0:
+		return usagef("unexpected argument %q (name the image with --against; flags for the rebuild go after --)", positional[0])
+	case f.against == "":
+		return usagef("want --against SRC, the image to rebuild and compare with, e.g. lading verify --against registry.example/app:v1")
+	}
+	if err := checkRebuildFlags(extra); err != nil {
+		return err
+	}
+	return f.verifyRebuild(ctx, e, extra, stdout, stderr)
+}
+
+// checkRebuildFlags checks the lading build flags given after --: they
+// must parse, and may not name the spec, outputs or a push, which verify
+// decides.
+func checkRebuildFlags(extra []string) error {
+	var bf buildFlags
+	fs := bf.flagSet()
+	if err := fs.Parse(extra); err != nil {
+		return usagef("after --: %s", suggestFlag(fs, err.Error()))
 	}
 	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q (name the image with --against)", fs.Arg(0))
+		return usagef("after --: unexpected argument %q (only lading build flags go there)", fs.Arg(0))
 	}
-	if f.against == "" {
-		return usagef("want --against SRC, the image to rebuild and compare with")
+	for _, name := range []string{"file", "no-spec", "oci-layout", "oci-archive", "docker-archive", "metadata-file", "push", "sign-key"} {
+		if fs.Changed(name) {
+			return usagef("after --: --%s is verify's to decide (the rebuild writes one layout into the scratch directory and pushes nothing)", name)
+		}
 	}
-	return f.verifyRebuild(ctx, e, stdout, stderr)
+	return nil
 }
 
 // verifyExit maps how lading verify ended to its exit code: 0 verified,
@@ -113,18 +164,21 @@ func verifyExit(ctx context.Context, err error, stderr io.Writer) int {
 	return exitCode(ctx, err, "verify", stderr)
 }
 
-// verifyRebuild rebuilds the spec and compares the result with --against.
-func (f *verifyFlags) verifyRebuild(ctx context.Context, e env, stdout, stderr io.Writer) error {
+// verifyRebuild rebuilds the spec and compares the result with --against;
+// extra are lading build flags for the rebuild.
+func (f *verifyFlags) verifyRebuild(ctx context.Context, e env, extra []string, stdout, stderr io.Writer) error {
+	if local, ok := localSource(f.against); ok && local.Kind == "docker-archive" {
+		return usagef("%s: a docker-archive carries no provenance, and docker load rewrites its manifest, so there is no digest to compare: "+
+			"verify an OCI layout, an oci-archive or a registry image (lading build writes the provenance beside the image there)", f.against)
+	}
 	work, err := os.MkdirTemp("", "lading-verify-*")
 	if err != nil {
 		return fmt.Errorf("create scratch directory: %w", err)
 	}
-	if f.keepWork {
-		fmt.Fprintf(stderr, "lading: scratch directory kept: %s\n", work)
-	} else {
+	if !f.keepWork {
 		defer os.RemoveAll(work)
 	}
-	target, err := f.source.openAny(ctx, e, f.against, work, stderr)
+	target, err := f.source.open(ctx, e, f.against, work, stderr)
 	if err != nil {
 		return err
 	}
@@ -136,46 +190,54 @@ func (f *verifyFlags) verifyRebuild(ctx context.Context, e env, stdout, stderr i
 	if err != nil {
 		return err
 	}
-	dir, err := e.getwd()
+	plan, err := f.newRebuildPlan(ctx, e, prov, stderr)
 	if err != nil {
 		return err
 	}
-	specFile, err := specPath(f.specFile, false, dir)
+	plan.extra = append(f.tlsArgs(e), extra...)
+	rebuilt, got, err := plan.run(ctx, e, work, stderr)
 	if err != nil {
 		return err
 	}
-	if specFile == "" {
-		return usagef("no spec to rebuild: give -f SPEC, or run in the directory holding lading.yaml")
-	}
-	plan, err := newRebuildPlan(ctx, specFile, prov, stderr)
-	if err != nil {
-		return err
-	}
-	got, err := plan.run(ctx, e, work, stderr)
-	if err != nil {
-		return err
-	}
-	rebuilt, err := oci.OpenLayout(filepath.Join(work, "out"), "verify")
-	if err != nil {
-		return fmt.Errorf("open the rebuilt image: %w", err)
+	if f.keepWork {
+		fmt.Fprintf(stderr, "lading: kept the scratch directory %s; the rebuild is oci-layout:%s:verify\n", work, plan.out(work))
 	}
 	if img, ok := target.(v1.Image); ok && got != want {
-		// A platform image is compared with the rebuilt index's image
-		// for its platform.
-		if cf, err := img.ConfigFile(); err == nil {
-			if p := cf.Platform(); p != nil {
-				if sel, err := inspect.Select(rebuilt, p); err == nil {
-					rebuilt = sel
-					got, _ = sel.Digest()
-				}
-			}
+		// A platform image is compared with the rebuilt index's image for
+		// its platform.
+		if sel, err := selectLike(img, rebuilt); err == nil {
+			rebuilt = sel
+			got, _ = sel.Digest()
 		}
 	}
+	return f.report(want, got, target, rebuilt, plan, stdout, stderr)
+}
+
+// selectLike picks the image for img's platform out of an index.
+func selectLike(img v1.Image, a oci.Artifact) (oci.Artifact, error) {
+	if _, ok := a.(v1.ImageIndex); !ok {
+		return nil, errors.New("not an index")
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, err
+	}
+	p := cf.Platform()
+	if p == nil {
+		return nil, errors.New("no platform")
+	}
+	return inspect.Select(a, p)
+}
+
+// report prints the verdict and, when the digests differ, what differs
+// (as lading diff prints it, --against first).
+func (f *verifyFlags) report(want, got v1.Hash, target, rebuilt oci.Artifact, plan *rebuildPlan, stdout, stderr io.Writer) error {
 	if got == want {
-		fmt.Fprintf(stdout, "verified: %s is %s, and a rebuild of %s gives the same digest\n", f.against, want, plan.describe())
+		fmt.Fprintf(stdout, "verified: %s is %s, which a clean rebuild of %s also gives\n", f.name(), want, plan.describe())
 		return nil
 	}
-	fmt.Fprintf(stdout, "NOT verified: %s is %s, but a rebuild of %s gives %s:\n", f.against, want, plan.describe(), got)
+	fmt.Fprintf(stdout, "NOT verified: %s is %s, but a clean rebuild of %s gives %s\nwhat differs (%s → rebuild):\n",
+		f.name(), want, plan.describe(), got, f.name())
 	changes, err := inspect.Diff(target, rebuilt)
 	if err != nil {
 		return err
@@ -183,136 +245,35 @@ func (f *verifyFlags) verifyRebuild(ctx context.Context, e env, stdout, stderr i
 	if err := inspect.WriteChanges(stdout, changes); err != nil {
 		return err
 	}
+	if !f.keepWork {
+		fmt.Fprintln(stderr, "lading: run again with --keep to keep the rebuild and its checkout for a closer look (lading inspect, lading ls)")
+	}
 	return errUnverified
 }
 
-// findProvenance reads the provenance attached to digest d at --against;
-// nil (with a note) when it has none.
-func (f *verifyFlags) findProvenance(ctx context.Context, e env, d v1.Hash, work string, stderr io.Writer) (*attest.Provenance, error) {
-	docs, err := f.provenanceDocs(ctx, e, d, work, stderr)
-	if err != nil {
-		return nil, err
+// name is --against, and --platform's platform when given.
+func (f *verifyFlags) name() string {
+	if f.source.platform != "" {
+		return f.against + " (" + f.source.platform + ")"
 	}
-	var errs []error
-	for _, doc := range docs {
-		p, err := attest.ParseProvenance(doc)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		for _, s := range p.Subjects {
-			if s.Digest == d {
-				return p, nil
-			}
-		}
-		errs = append(errs, fmt.Errorf("a provenance refers to %s but names other subjects", d))
-	}
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("%s: no usable provenance: %w", f.against, errors.Join(errs...))
-	}
-	fmt.Fprintf(stderr, "lading: %s has no provenance attached; rebuilding HEAD with the spec's platforms and HEAD's commit time\n", f.against)
-	return nil, nil
+	return f.against
 }
 
-// maxDocument caps an attached document read.
-const maxDocument = 16 << 20
-
-// provenanceDocs returns the bytes of every provenance attached to d at
-// --against: through the registry's referrers, or a layout's or
-// oci-archive's index.
-func (f *verifyFlags) provenanceDocs(ctx context.Context, e env, d v1.Hash, work string, stderr io.Writer) ([][]byte, error) {
-	src := f.against
-	var docs [][]byte
-	read := func(a oci.Artifact) error {
-		img, ok := a.(v1.Image)
-		if !ok {
-			return fmt.Errorf("a referrer of %s is not an artifact manifest", d)
+// tlsArgs passes the registry flags on to the rebuild, which may pull a
+// base: CA files as absolute paths, since it runs in another directory.
+func (f *verifyFlags) tlsArgs(e env) []string {
+	var out []string
+	dir, _ := e.getwd()
+	for _, ca := range f.source.remote.registryCAs {
+		if !filepath.IsAbs(ca) {
+			ca = filepath.Join(dir, ca)
 		}
-		layers, err := img.Layers()
-		if err != nil || len(layers) != 1 {
-			return fmt.Errorf("a provenance artifact of %s has %d layers, want 1 (%v)", d, len(layers), err)
-		}
-		rc, err := layers[0].Compressed()
-		if err != nil {
-			return err
-		}
-		defer rc.Close()
-		b, err := io.ReadAll(io.LimitReader(rc, maxDocument+1))
-		if err != nil {
-			return err
-		}
-		if len(b) > maxDocument {
-			return fmt.Errorf("a provenance of %s is over %d bytes", d, maxDocument)
-		}
-		docs = append(docs, b)
-		return nil
+		out = append(out, "--registry-ca", ca)
 	}
-	if local, ok := localSource(src); ok {
-		var descs []v1.Descriptor
-		var err error
-		switch local.Kind {
-		case "oci-layout":
-			descs, err = oci.LayoutReferrers(local.Path, d)
-		case "oci-archive":
-			descs, err = oci.OCIArchiveReferrers(local.Path, d)
-		default:
-			return nil, usagef("%s: a docker-archive carries no provenance; verify an OCI layout, an oci-archive or a registry image", src)
-		}
-		if err != nil {
-			return nil, err
-		}
-		for _, desc := range descs {
-			if desc.ArtifactType != attest.MediaTypeInToto {
-				continue
-			}
-			a, err := oci.LocalRef{Kind: local.Kind, Path: local.Path, Selector: "@" + desc.Digest.String()}.Open(ctx, work)
-			if err != nil {
-				return nil, err
-			}
-			if err := read(a); err != nil {
-				return nil, err
-			}
-		}
-		return docs, nil
+	for _, h := range f.source.remote.insecure {
+		out = append(out, "--insecure-registry", h)
 	}
-	client, repo, err := f.registryClient(e, src, stderr)
-	if err != nil {
-		return nil, err
-	}
-	descs, err := client.Referrers(ctx, repo, d, attest.MediaTypeInToto)
-	if err != nil {
-		return nil, err
-	}
-	for _, desc := range descs {
-		a, err := client.Pull(ctx, repo+"@"+desc.Digest.String())
-		if err != nil {
-			return nil, err
-		}
-		if err := read(a); err != nil {
-			return nil, err
-		}
-	}
-	return docs, nil
-}
-
-// localSource reads src as a local source: prefixed, or a path that
-// exists (a directory is a layout; a file an archive, by its contents).
-func localSource(src string) (oci.LocalRef, bool) {
-	if local, ok := oci.ParseLocal(src); ok {
-		return local, true
-	}
-	fi, err := os.Stat(src)
-	switch {
-	case err != nil:
-		return oci.LocalRef{}, false
-	case fi.IsDir():
-		return oci.LocalRef{Kind: "oci-layout", Path: src}, true
-	}
-	kind, err := oci.ArchiveKind(src)
-	if err != nil {
-		kind = "oci-archive"
-	}
-	return oci.LocalRef{Kind: kind, Path: src}, true
+	return out
 }
 
 // registryClient is a client for src's registry, with the TLS flags, and
@@ -328,172 +289,6 @@ func (f *verifyFlags) registryClient(e env, src string, stderr io.Writer) (*regi
 		return nil, "", err
 	}
 	return client, ref.Context().Name(), nil
-}
-
-// rebuildPlan is what verify rebuilds: a commit of a checkout, the spec in
-// it, and the build's parameters.
-type rebuildPlan struct {
-	root, commit, specRel string
-	platforms, tags       []string
-	epoch                 string // seconds, "" for HEAD's commit time
-}
-
-// newRebuildPlan reads the checkout the spec is in and lays the
-// provenance, when there is one, over it.
-func newRebuildPlan(ctx context.Context, specFile string, prov *attest.Provenance, stderr io.Writer) (*rebuildPlan, error) {
-	abs, err := filepath.Abs(specFile)
-	if err != nil {
-		return nil, err
-	}
-	root, err := gitOutput(ctx, filepath.Dir(abs), "rev-parse", "--show-toplevel")
-	if err != nil {
-		return nil, fmt.Errorf("%s is not in a git checkout, and verify rebuilds from a clean clone of one: %w", specFile, err)
-	}
-	rel, err := filepath.Rel(root, abs)
-	if err != nil {
-		return nil, err
-	}
-	p := &rebuildPlan{root: root, specRel: filepath.ToSlash(rel)}
-	if prov == nil {
-		if p.commit, err = gitOutput(ctx, root, "rev-parse", "HEAD"); err != nil {
-			return nil, fmt.Errorf("read HEAD of %s: %w", root, err)
-		}
-		return p, nil
-	}
-	if prov.GitCommit == "" {
-		return nil, fmt.Errorf("the provenance names no commit (the image was built outside a git checkout), so there is nothing to clone: rebuild by hand and use lading diff")
-	}
-	if prov.GitDirty {
-		fmt.Fprintln(stderr, "lading: the provenance says the image was built from a checkout with uncommitted changes; a clean clone may well differ")
-	}
-	p.commit, p.platforms, p.tags = prov.GitCommit, prov.Platforms, prov.Tags
-	if prov.SpecPath != "" {
-		p.specRel = prov.SpecPath
-	}
-	p.epoch = strconv.FormatInt(prov.Epoch.Unix(), 10)
-	if _, err := gitOutput(ctx, root, "cat-file", "-e", p.commit+"^{commit}"); err != nil {
-		return nil, fmt.Errorf("commit %s, which the provenance names, is not in %s: fetch it (git fetch) and run again", p.commit, root)
-	}
-	return p, nil
-}
-
-// describe names what was rebuilt, for the verdict line.
-func (p *rebuildPlan) describe() string {
-	return fmt.Sprintf("%s at commit %s", p.specRel, p.commit)
-}
-
-// run clones the commit into work/src and builds the spec there with
-// another TMPDIR, umask and GOMAXPROCS, into the layout work/out; it
-// returns the rebuilt digest.
-func (p *rebuildPlan) run(ctx context.Context, e env, work string, stderr io.Writer) (v1.Hash, error) {
-	src := filepath.Join(work, "src")
-	if _, err := gitOutput(ctx, work, "clone", "--quiet", "--no-checkout", "--no-hardlinks", p.root, src); err != nil {
-		return v1.Hash{}, fmt.Errorf("clone %s: %w", p.root, err)
-	}
-	if _, err := gitOutput(ctx, src, "-c", "advice.detachedHead=false", "checkout", "--quiet", p.commit); err != nil {
-		return v1.Hash{}, fmt.Errorf("check out %s: %w", p.commit, err)
-	}
-	spec := filepath.Join(src, filepath.FromSlash(p.specRel))
-	if _, err := os.Stat(spec); err != nil {
-		return v1.Hash{}, fmt.Errorf("commit %s has no %s: %w", p.commit, p.specRel, err)
-	}
-	tmp := filepath.Join(work, "tmp")
-	if err := os.Mkdir(tmp, 0o700); err != nil {
-		return v1.Hash{}, err
-	}
-	self, err := os.Executable()
-	if err != nil {
-		return v1.Hash{}, fmt.Errorf("find the lading binary to rebuild with: %w", err)
-	}
-	args := []string{"build", "-f", spec, "--no-cache", "--sbom=false", "--provenance=false",
-		"--oci-layout", filepath.Join(work, "out") + ":verify", "--progress", "none", "--quiet"}
-	for _, pl := range p.platforms {
-		args = append(args, "--platform", pl)
-	}
-	for _, t := range p.tags {
-		args = append(args, "-t", t)
-	}
-	if p.epoch != "" {
-		args = append(args, "--source-date-epoch", p.epoch)
-	}
-	procs := 1
-	if runtime.GOMAXPROCS(0) == 1 {
-		procs = 2
-	}
-	// umask differs from the usual 022 (and from 077 where that is usual).
-	umask := "077"
-	if current := currentUmask(); current == 0o077 {
-		umask = "022"
-	}
-	cmd := exec.CommandContext(ctx, "sh", append([]string{"-c", `umask ` + umask + ` && exec "$@"`, "sh", self}, args...)...)
-	cmd.Dir = filepath.Dir(spec)
-	cmd.Env = append(withoutVar(e.environ(), "TMPDIR", "GOMAXPROCS", "SOURCE_DATE_EPOCH"),
-		"TMPDIR="+tmp, "GOMAXPROCS="+strconv.Itoa(procs))
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	fmt.Fprintf(stderr, "lading: rebuilding %s at %s in %s (umask %s, GOMAXPROCS %d, TMPDIR %s)\n", p.specRel, shortHash(p.commit), src, umask, procs, tmp)
-	if err := cmd.Run(); err != nil {
-		return v1.Hash{}, fmt.Errorf("the rebuild failed: %w\n%s", err, strings.TrimSpace(out.String()))
-	}
-	for _, line := range strings.Split(out.String(), "\n") {
-		if _, d, ok := strings.Cut(line, "@sha256:"); ok && strings.Contains(line, filepath.Join(work, "out")) {
-			return v1.NewHash("sha256:" + strings.TrimSpace(d))
-		}
-	}
-	return v1.Hash{}, fmt.Errorf("the rebuild printed no digest:\n%s", out.String())
-}
-
-// currentUmask reads this process's umask without changing it, from
-// /proc where there is one; 022 otherwise.
-func currentUmask() int {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		return 0o022
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "Umask:"); ok {
-			if n, err := strconv.ParseInt(strings.TrimSpace(v), 8, 32); err == nil {
-				return int(n)
-			}
-		}
-	}
-	return 0o022
-}
-
-// withoutVar drops the named variables from environ.
-func withoutVar(environ []string, names ...string) []string {
-	var out []string
-	for _, kv := range environ {
-		k, _, _ := strings.Cut(kv, "=")
-		drop := false
-		for _, n := range names {
-			drop = drop || k == n
-		}
-		if !drop {
-			out = append(out, kv)
-		}
-	}
-	return out
-}
-
-func shortHash(s string) string {
-	if len(s) > 12 {
-		return s[:12]
-	}
-	return s
-}
-
-// gitOutput runs git in dir and returns its trimmed stdout.
-func gitOutput(ctx context.Context, dir string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "git", args...)
-	cmd.Dir = dir
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
-	}
-	return strings.TrimSpace(string(out)), nil
 }
 
 // verifySignature checks ref's cosign signature and attestations, and
