@@ -4,6 +4,7 @@ import (
 	"debug/elf"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -307,27 +308,31 @@ type serviceRun struct {
 // from git), in different directories, with umask 022 vs 077, GOMAXPROCS
 // 1 vs 2, different TMPDIR and working directory, more than a second
 // apart: the index digests, and every byte of the two layouts, are the
-// same (issue #4, "Done when" point 2). Both builds share the Go build
+// same (issue #4, "Done when" point 2), the SBOM referrers of each platform
+// image among them (issue 12, "Done when" point 2). Both builds share the Go build
 // cache: that a binary does not depend on the cache is
 // builder.TestGoBuildReproducible's to show, the one test that pays for an
 // empty cache (for one platform; here it cost 4-5 minutes for two, issue 9).
 func TestServiceReproducible(t *testing.T) {
 	needs(t, crossCompile)
 	root := strings.TrimSpace(runTool(t, "git", "-C", filepath.Join("..", ".."), "rev-parse", "--show-toplevel"))
-	d1, l1 := buildServiceClone(t, root, serviceRun{name: "first", umask: "022", gomaxprocs: "1"})
+	d1, l1, o1 := buildServiceClone(t, root, serviceRun{name: "first", umask: "022", gomaxprocs: "1"})
 	time.Sleep(time.Until(time.Now().Truncate(time.Second).Add(time.Second + 10*time.Millisecond)))
-	d2, l2 := buildServiceClone(t, root, serviceRun{name: "second-clone", umask: "077", gomaxprocs: "2",
+	d2, l2, o2 := buildServiceClone(t, root, serviceRun{name: "second-clone", umask: "077", gomaxprocs: "2",
 		fromOutside: true})
 	if d1 != d2 {
 		t.Errorf("index digests differ: %s and %s", d1, d2)
+	}
+	if s1, s2 := trustLayoutSBOMs(t, o1), trustLayoutSBOMs(t, o2); len(s1) != len(servicePlatforms) || !maps.Equal(s1, s2) {
+		t.Errorf("SBOM digests by platform differ between the clones: %v and %v", s1, s2)
 	}
 	diffTrees(t, l1, l2)
 }
 
 // buildServiceClone clones root into a fresh directory, builds the service
-// spec there as r says, and returns the layout's index digest and its
-// entries by type and content.
-func buildServiceClone(t *testing.T, root string, r serviceRun) (string, map[string]string) {
+// spec there as r says, and returns the layout's index digest, its entries
+// by type and content, and the layout's directory.
+func buildServiceClone(t *testing.T, root string, r serviceRun) (string, map[string]string, string) {
 	t.Helper()
 	dir := t.TempDir()
 	clone := filepath.Join(dir, r.name)
@@ -358,7 +363,7 @@ func buildServiceClone(t *testing.T, root string, r serviceRun) (string, map[str
 			t.Errorf("%s: %s created at %d, want HEAD's commit time %d", r.name, img.platform, got, commitTime)
 		}
 	}
-	return digests[0], describeTree(t, out, fs.FileMode.Type)
+	return digests[0], describeTree(t, out, fs.FileMode.Type), out
 }
 
 // withoutVars is env without the variables named.

@@ -19,9 +19,17 @@ import (
 	"testing"
 )
 
-// installLine installs every external tool the end-to-end tests use; .ci/run
-// runs it, and a skip message quotes it.
+// installLine installs every external tool the end-to-end tests use from
+// Debian; .ci/run runs it, and a skip message quotes it.
 const installLine = "apt-get install -y skopeo umoci runc docker-registry podman apache2-utils jq"
+
+// goTools are the end-to-end tools that come from go install instead
+// (issue 12), at the versions .ci/run pins, by the name the tests run.
+var goTools = map[string]string{
+	"oras":     "oras.land/oras/cmd/oras@v1.3.6",
+	"registry": "github.com/distribution/distribution/v3/cmd/registry@v3.1.2",
+	"cosign":   "github.com/sigstore/cosign/v2/cmd/cosign@v2.6.5",
+}
 
 // binDir holds the binaries the tests build once per run (lading, the
 // hello payload). TestMain creates and removes it; nothing else writes it.
@@ -90,6 +98,9 @@ func requireTool(t testing.TB, name string) string {
 		t.Skipf("needs %s; skipped under -short", name)
 	}
 	p, err := exec.LookPath(name)
+	if pkg, ok := goTools[name]; ok && err != nil {
+		prereqMissing(t, "%s not found on PATH; install it with: go install %s (and put $(go env GOPATH)/bin on PATH)", name, pkg)
+	}
 	if err != nil {
 		prereqMissing(t, "%s not found on PATH; install the end-to-end tools with: %s", name, installLine)
 	}
