@@ -53,6 +53,9 @@ func Build(ctx context.Context, req Request) (*Result, error) {
 	res, err := writeAll(ctx, req, b, art, images, refs)
 	if res != nil {
 		res.LayersPacked = bd.memo.written.Load() + bd.staticMemo.written.Load()
+		if bi := bd.baseInfo(); res.Base != nil && bi != nil {
+			res.Base.Digest = bi.Digest // the static base's image digest too, as the SBOM says
+		}
 	}
 	if err == nil {
 		bd.memo.publish(ctx)
