@@ -63,8 +63,29 @@ func translate(msg string, a attrs) (e event, ok bool) {
 	case "wrote output":
 		w := "wrote " + a["path"] + "@" + Short(a["digest"])
 		return event{key: w, label: w, state: done}, true
+	case "attached":
+		of := a["platform"]
+		if of == "" {
+			of = "index"
+		}
+		l := "attach " + a["kind"] + " " + of + " to " + a["repository"]
+		return event{key: l + a["digest"], label: l, state: done, detail: via(a["via"])}, true
+	case "signed":
+		l := "sign " + a["kind"] + " of " + Short(a["subject"])
+		return event{key: l, label: l, state: done, detail: a["ref"]}, true
 	}
 	return event{}, false
+}
+
+// via says how an attached document is found, as a person reads it.
+func via(v string) string {
+	switch v {
+	case "api":
+		return "referrers API"
+	case "tag":
+		return "tag fallback"
+	}
+	return v
 }
 
 // packed is a packed layer's size and time, e.g. "3.8 MB in 1.2 s".
