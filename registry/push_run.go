@@ -3,7 +3,9 @@ package registry
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"regexp"
 
 	"github.com/google/go-containerregistry/pkg/name"
 )
@@ -42,7 +44,11 @@ func (r *pushRun) push(ctx context.Context, refs []name.Reference) (*PushResult,
 		if subjects[i], err = r.putNode(ctx, rc, ref.Identifier(), r.plan.nodes[len(r.plan.nodes)-1]); err != nil {
 			return nil, fmt.Errorf("push %s: %w", ref, explain(err, ref.Context(), "push"))
 		}
-		r.c.o.logger.Info("pushed", "ref", ref.String(), "digest", r.plan.digest.String())
+		level := slog.LevelInfo
+		if supporting(ref) {
+			level = slog.LevelDebug // the caller says what it was for
+		}
+		r.c.o.logger.Log(ctx, level, "pushed", "ref", ref.String(), "digest", r.plan.digest.String())
 	}
 	return r.result(refs, subjects), nil
 }
@@ -101,4 +107,20 @@ func (r *pushRun) has(ctx context.Context, rc *repoClient, n planNode) (bool, er
 		return false, &sourceError{fmt.Errorf("read manifest %s: %w", n.digest, err)}
 	}
 	return rc.hasManifest(ctx, n.digest, int64(len(raw)))
+}
+
+// supportingTag matches the tags that hold documents about an image rather
+// than the image: the referrers tag fallback (sha256-<hex>) and cosign's
+// signature and attestation tags (sha256-<hex>.sig, .att).
+var supportingTag = regexp.MustCompile(`^sha256-[0-9a-f]{64}(\.sig|\.att)?$`)
+
+// supporting says whether ref is a step of a larger push: a digest (content
+// sent before its tags, or a referrer artifact) or a supporting tag. Its
+// "pushed" record is logged at debug level: the step's caller logs what it
+// was for ("attached", "signed"), and a person reads that instead.
+func supporting(ref name.Reference) bool {
+	if _, ok := ref.(name.Digest); ok {
+		return true
+	}
+	return supportingTag.MatchString(ref.Identifier())
 }

@@ -108,7 +108,7 @@ func (c *Client) PushReferrers(ctx context.Context, repo string, subject v1.Desc
 	out := make([]ReferrerResult, len(descs))
 	for i, d := range descs {
 		out[i] = ReferrerResult{Digest: d.Digest, ArtifactType: d.ArtifactType, Via: via}
-		c.o.logger.Info("attached referrer", "repository", r.String(), "subject", subject.Digest.String(),
+		c.o.logger.Debug("attached referrer", "repository", r.String(), "subject", subject.Digest.String(),
 			"digest", d.Digest.String(), "artifactType", d.ArtifactType, "via", via)
 	}
 	return out, nil

@@ -72,7 +72,11 @@ func translate(msg string, a attrs) (e event, ok bool) {
 		return event{key: l + a["digest"], label: l, state: done, detail: via(a["via"])}, true
 	case "signed":
 		l := "sign " + a["kind"] + " of " + Short(a["subject"])
-		return event{key: l, label: l, state: done, detail: a["ref"]}, true
+		tag := a["ref"][strings.LastIndex(a["ref"], ":")+1:]
+		if dot := strings.LastIndex(tag, "."); len(tag) > 19 && dot > 19 { // sha256-<12 hex>…<suffix>
+			tag = tag[:19] + "…" + tag[dot:]
+		}
+		return event{key: l, label: l, state: done, detail: "at " + tag}, true
 	}
 	return event{}, false
 }

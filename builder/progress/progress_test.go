@@ -22,7 +22,7 @@ func TestPlain(t *testing.T) {
 	}
 	l.Info("attached", "kind", "sbom", "platform", "linux/arm64", "repository", "registry.example/app", "digest", d, "via", "tag")
 	l.Info("attached", "kind", "provenance", "platform", "", "repository", "registry.example/app", "digest", d, "via", "api")
-	l.Info("signed", "kind", "signature", "subject", d, "ref", "registry.example/app:sha256-abab.sig")
+	l.Info("signed", "kind", "signature", "subject", d, "ref", "registry.example/app:sha256-"+strings.Repeat("ab", 32)+".sig")
 	l.Info("pushed", "ref", "registry.example/app:v1", "digest", d)
 	l.Warn("disk nearly full", "dir", "/tmp")
 	want := `lading: layer server linux/arm64: 3.8 MB in 1.2 s
@@ -30,7 +30,7 @@ lading: layer assets linux/amd64: cached
 lading: wrote out@sha256:abababababab…
 lading: attach sbom linux/arm64 to registry.example/app: tag fallback
 lading: attach provenance index to registry.example/app: referrers API
-lading: sign signature of sha256:abababababab…: registry.example/app:sha256-abab.sig
+lading: sign signature of sha256:abababababab…: at sha256-abababababab….sig
 lading: pushed registry.example/app:v1 (2 uploaded, 1 present, 1 mounted)
 lading: warning: disk nearly full dir=/tmp
 `
