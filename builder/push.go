@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 
@@ -89,8 +90,10 @@ func pushAll(ctx context.Context, req Request, art product, refs []referrer, res
 // PushWithReferrers pushes a to refs with the documents attached to it
 // (OCI 1.1 artifacts whose subject is a or one of its manifests, as a
 // layout or oci-archive lading wrote holds them), in the order a build
-// pushes: content by digest, then the documents, then the tags.
-func PushWithReferrers(ctx context.Context, p Pusher, a oci.Artifact, attached []v1.Image, refs []string, logger *slog.Logger) (*registry.PushResult, []PushedReferrer, error) {
+// pushes: content by digest, then the documents, then the tags. With a
+// signer, every manifest and the index are signed, and each SBOM and
+// provenance attested, as a build with --sign-key does.
+func PushWithReferrers(ctx context.Context, p Pusher, a oci.Artifact, attached []v1.Image, refs []string, signer Signer, logger *slog.Logger) (*registry.PushResult, []PushedReferrer, error) {
 	var art product
 	switch a := a.(type) {
 	case v1.ImageIndex:
@@ -100,22 +103,93 @@ func PushWithReferrers(ctx context.Context, p Pusher, a oci.Artifact, attached [
 	default:
 		return nil, nil, fmt.Errorf("push: %T is neither an image nor an index", a)
 	}
+	platforms := subjectPlatforms(art)
 	rs := make([]referrer, 0, len(attached))
 	for _, img := range attached {
-		_, subject, err := oci.ReferrerDescriptor(img)
+		r, err := attachedReferrer(img, refs, signer != nil)
 		if err != nil {
 			return nil, nil, err
 		}
-		kind := referrerSBOM
-		if m, err := img.Manifest(); err == nil && m.ArtifactType == attest.MediaTypeInToto {
-			kind = referrerProvenance
-		}
-		rs = append(rs, referrer{subject: subject, kind: kind, artifact: img})
+		r.platform = platforms[r.subject.Digest]
+		rs = append(rs, r)
 	}
 	res := &Result{}
-	err := pushAll(ctx, Request{Pusher: p, Tags: refs, Logger: logger}, art, rs, res)
+	err := pushAll(ctx, Request{Pusher: p, Tags: refs, Logger: logger, Attest: Attest{Signer: signer}}, art, rs, res)
 	return res.Pushed, res.Referrers, err
 }
+
+// subjectPlatforms names the platform of each platform image of art by
+// digest (the index itself has none), for the progress lines.
+func subjectPlatforms(art product) map[v1.Hash]string {
+	out := map[v1.Hash]string{}
+	if art.image != nil {
+		d, err := art.image.Digest()
+		cf, cerr := art.image.ConfigFile()
+		if err == nil && cerr == nil && cf.Platform() != nil {
+			out[d] = platformString(*cf.Platform())
+		}
+		return out
+	}
+	if im, err := art.index.IndexManifest(); err == nil {
+		for _, m := range im.Manifests {
+			if m.Platform != nil {
+				out[m.Digest] = platformString(*m.Platform)
+			}
+		}
+	}
+	return out
+}
+
+// attachedReferrer reads an attached artifact back into a referrer; with
+// statements, it also reads the in-toto statement a signer attests: the
+// provenance as it is, an SBOM wrapped in one.
+func attachedReferrer(img v1.Image, refs []string, statements bool) (referrer, error) {
+	_, subject, err := oci.ReferrerDescriptor(img)
+	if err != nil {
+		return referrer{}, err
+	}
+	m, err := img.Manifest()
+	if err != nil {
+		return referrer{}, err
+	}
+	r := referrer{subject: subject, kind: referrerSBOM, artifact: img}
+	switch m.ArtifactType {
+	case attest.MediaTypeInToto:
+		r.kind = referrerProvenance
+	case attest.MediaTypeSPDX:
+	default:
+		r.kind = string(m.ArtifactType) // pushed beside the image, not attested
+		return r, nil
+	}
+	if !statements {
+		return r, nil
+	}
+	layers, err := img.Layers()
+	if err != nil || len(layers) != 1 {
+		return r, fmt.Errorf("attached %s of %s: want one layer (%v)", r.kind, subject.Digest, err)
+	}
+	rc, err := layers[0].Compressed()
+	if err != nil {
+		return r, err
+	}
+	defer rc.Close()
+	doc, err := io.ReadAll(io.LimitReader(rc, maxStatement+1))
+	if err != nil {
+		return r, err
+	}
+	if len(doc) > maxStatement {
+		return r, fmt.Errorf("attached %s of %s is over %d bytes", r.kind, subject.Digest, maxStatement)
+	}
+	if r.kind == referrerProvenance {
+		r.statement = doc
+		return r, nil
+	}
+	r.statement, err = attest.SBOMStatement(imageName(refs), subject.Digest, doc)
+	return r, err
+}
+
+// maxStatement caps an attached document read to be attested.
+const maxStatement = 64 << 20
 
 // tagRepositories lists the distinct repositories of tags, in order.
 func tagRepositories(tags []string) ([]string, error) {
@@ -206,7 +280,7 @@ func signSubjects(art product) ([]v1.Hash, error) {
 func statementsFor(refs []referrer, d v1.Hash) [][]byte {
 	var out [][]byte
 	for _, r := range refs {
-		if r.subject.Digest == d {
+		if r.subject.Digest == d && len(r.statement) > 0 {
 			out = append(out, r.statement)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/lading-dev/lading/builder"
+	"github.com/lading-dev/lading/builder/sign"
 	"github.com/lading-dev/lading/layer/atomicfile"
 	"github.com/lading-dev/lading/manifest"
 	"github.com/lading-dev/lading/registry"
@@ -20,7 +21,20 @@ import (
 type pushFlags struct {
 	remote       remoteFlags
 	metadataFile string
+	signKey      string
 	log          logFlags
+}
+
+// signer loads --sign-key; nil without one.
+func (f *pushFlags) signer(e env) (builder.Signer, error) {
+	if f.signKey == "" {
+		return nil, nil
+	}
+	s, err := sign.LoadSigner(f.signKey, signPassword(e, f.signKey))
+	if err != nil {
+		return nil, usageError{fmt.Errorf("--sign-key: %w", err)}
+	}
+	return s, nil
 }
 
 const pushUsage = `Usage: lading push [flags] SRC REF...
@@ -94,7 +108,11 @@ func runPush(ctx context.Context, args []string, e env, stdout, stderr io.Writer
 	if err != nil {
 		return err
 	}
-	res, referrers, err := builder.PushWithReferrers(ctx, client, src, attached, refs, logger)
+	signer, err := f.signer(e)
+	if err != nil {
+		return err
+	}
+	res, referrers, err := builder.PushWithReferrers(ctx, client, src, attached, refs, signer, logger)
 	if err != nil {
 		return err
 	}
@@ -210,6 +228,7 @@ func (f *pushFlags) flagSet() *pflag.FlagSet {
 	f.remote.addPush(fs)
 	f.remote.addTLS(fs)
 	fs.StringVar(&f.metadataFile, "metadata-file", "", "write JSON listing every reference and digest pushed, each platform's manifest included, to FILE\n  e.g. --metadata-file push.json")
+	fs.StringVar(&f.signKey, "sign-key", "", "sign every pushed manifest and the index, and attest the SBOMs and provenances SRC holds, in cosign's\n  format, as lading build --sign-key does (password from $LADING_SIGN_PASSWORD, else asked on a terminal)\n  e.g. --sign-key cosign.key")
 	f.log.add(fs)
 	return fs
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -78,4 +79,50 @@ func TestKeygenCLI(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "out")); !os.IsNotExist(err) {
 		t.Errorf("a refused --sign-key build wrote its layout (%v)", err)
 	}
+}
+
+// TestPushSignsLayout: the air-gapped hand-off keeps its documents and can
+// sign on the far side. lading push of a layout holding the SBOMs and
+// provenances pushes them as referrers, and with --sign-key signs every
+// manifest and the index and attests the documents, which lading verify
+// --signature then checks (ggcr's registry, in process). In-process.
+func TestPushSignsLayout(t *testing.T) {
+	_, host := inProcessRegistry(t)
+	dir := t.TempDir()
+	e := trustTestEnv(dir, "LADING_SIGN_PASSWORD=pw")
+	run1 := func(want int, args ...string) string {
+		t.Helper()
+		var stdout, stderr bytes.Buffer
+		if code := run(context.Background(), args, e, &stdout, &stderr); code != want {
+			t.Fatalf("lading %s: exit %d, want %d\n%s%s", strings.Join(args, " "), code, want, stdout.String(), stderr.String())
+		}
+		return stdout.String()
+	}
+	run1(0, "keygen", "--output-prefix", filepath.Join(dir, "k"))
+	putFile(t, filepath.Join(dir, "payload"), "x\n")
+	out := filepath.Join(dir, "out")
+	run1(0, "build", "-q", "--add", filepath.Join(dir, "payload")+":/x", "--platform", "linux/amd64,linux/arm64",
+		"--source-date-epoch", "0", "--oci-layout", out+":v1")
+	ref := host + "/air/app:v1"
+	meta := filepath.Join(dir, "push.json")
+	run1(0, "push", "-q", "--sign-key", filepath.Join(dir, "k.key"), "--metadata-file", meta, "oci-layout:"+out+":v1", ref)
+	var pushed struct {
+		Referrers []struct{ Kind string }
+	}
+	readJSON(t, meta, &pushed)
+	kinds := map[string]int{}
+	for _, r := range pushed.Referrers {
+		kinds[r.Kind]++
+	}
+	// 2 SBOMs and 3 provenances attached; 3 signatures; 3 attestation
+	// images (each platform's holds its SBOM and provenance, the index's
+	// its provenance).
+	if kinds["sbom"] != 2 || kinds["provenance"] != 3 || kinds["signature"] != 3 || kinds["attestations"] != 3 {
+		t.Errorf("push metadata lists referrers %v, want 2 sbom, 3 provenance, 3 signature, 3 attestations", kinds)
+	}
+	got := run1(0, "verify", "--signature", "--key", filepath.Join(dir, "k.pub"), ref)
+	if n := strings.Count(got, "signature verified; attestations verified"); n != 3 || strings.Count(got, "https://spdx.dev/Document") != 2 {
+		t.Errorf("verify --signature:\n%s\nwant three subjects verified, two with an SBOM attested", got)
+	}
+	run1(1, "verify", "--signature", "--key", filepath.Join(dir, "k.pub"), host+"/air/other@"+strings.TrimSpace(strings.Split(run1(0, "push", "-q", "oci-layout:"+out+":v1", host+"/air/other:v1"), "@")[1]))
 }
