@@ -176,6 +176,7 @@ func (r *build) provenanceReferrer(subject v1.Descriptor, platform string, subje
 		Platforms: platformNames(images), Tags: r.req.Tags, Base: r.req.Base,
 		GitCommit: a.GitCommit, GitRemote: a.GitRemote, GitDirty: a.GitDirty,
 		GoVersion: goVersion, Epoch: r.req.Epoch,
+		Compression: string(r.req.Compression), CompressionLevel: r.req.Level,
 	}
 	if b := r.baseInfo(); b != nil {
 		p.Bases = []attest.Base{*b}

@@ -40,6 +40,8 @@ const (
 //   - "tags": the tags given, in the order given; absent without tags.
 //   - "base": the base image as written; absent for scratch; "static" is
 //     lading's built-in base.
+//   - "compression": the layers' compression, gzip, zstd or none; and
+//     "compressionLevel", its level, absent for the pinned default.
 //
 // internalParameters: "epoch", the build's timestamp (RFC 3339, UTC), the
 // only clock any output was made from; runDetails.metadata's startedOn and

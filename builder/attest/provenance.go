@@ -32,6 +32,11 @@ type Provenance struct {
 	Tags      []string
 	// Base is the base as given, "" for scratch.
 	Base string
+	// Compression is the layers' compression (gzip, zstd or none) and
+	// CompressionLevel its level, 0 for the pinned default: both decide
+	// the layers' bytes, so a rebuild needs them.
+	Compression      string
+	CompressionLevel int
 	// GitCommit is the checkout's commit, "" outside a checkout; GitRemote
 	// its origin URL (any user:password@ is removed before it is recorded);
 	// GitDirty is true when the checkout had uncommitted changes.
@@ -106,6 +111,12 @@ func buildDefinition(p Provenance) (*slsa.BuildDefinition, error) {
 	}
 	if p.Base != "" {
 		ext["base"] = stripCredentials(p.Base)
+	}
+	if p.Compression != "" {
+		ext["compression"] = p.Compression
+	}
+	if p.CompressionLevel != 0 {
+		ext["compressionLevel"] = float64(p.CompressionLevel)
 	}
 	extS, err := structpb.NewStruct(ext)
 	if err != nil {

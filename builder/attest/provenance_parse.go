@@ -102,6 +102,18 @@ func readExternal(s *structpb.Struct, p *Provenance) error {
 			return fmt.Errorf("provenance predicate: externalParameters.base is not a string")
 		}
 	}
+	if c, ok := ext["compression"]; ok {
+		if p.Compression, ok = c.(string); !ok {
+			return fmt.Errorf("provenance predicate: externalParameters.compression is not a string")
+		}
+	}
+	if l, ok := ext["compressionLevel"]; ok {
+		f, ok := l.(float64)
+		if !ok || f != float64(int(f)) || f < 1 || f > 22 {
+			return fmt.Errorf("provenance predicate: externalParameters.compressionLevel is not a level from 1 to 22")
+		}
+		p.CompressionLevel = int(f)
+	}
 	spec, ok := ext["spec"].(map[string]any)
 	if _, present := ext["spec"]; present && !ok {
 		return fmt.Errorf("provenance predicate: externalParameters.spec is not an object")

@@ -86,6 +86,13 @@ func TestProvenanceRoundTrip(t *testing.T) {
 			Platforms:     []string{"linux/amd64"},
 			Epoch:         epoch,
 		},
+		"zstd at level 19": {
+			Subjects:      []Subject{{Name: "image", Digest: hashOf("x")}},
+			LadingVersion: "(devel)",
+			Platforms:     []string{"linux/amd64"},
+			Epoch:         epoch,
+			Compression:   "zstd", CompressionLevel: 19,
+		},
 	} {
 		t.Run(name, func(t *testing.T) {
 			raw, err := ProvenanceStatement(p)

@@ -57,9 +57,9 @@ What a user must know:
     SRC was built from a checkout with uncommitted changes (the provenance
     says so), verify warns, and the rebuild differs wherever they mattered.
     Outputs written inside the checkout make it dirty too: .gitignore them.
-  - Only the spec, platforms, tags and epoch are recorded. Flags the original
-    build had beyond those (--base, --add, --env, --compression, ...) go
-    after --, e.g. -- --compression zstd; the spec's ${VAR}s are read from
+  - The spec, platforms, tags, epoch and compression are recorded and used.
+    Flags the original build had beyond those (--base, --add, --env, ...)
+    go after --, e.g. -- --env MODE=prod; the spec's ${VAR}s are read from
     verify's environment, as lading build reads them.
   - A base named by a tag that has moved since gives another image: pin
     bases with lading lock and commit lading.lock.
@@ -85,7 +85,7 @@ Exit codes: 0 verified, 1 not verified or failed, 2 usage.
 Examples:
   lading verify --against registry.example/app:v1
   lading verify -f deploy/lading.yaml --against oci-layout:out:v1
-  lading verify --against app.oci.tar -- --compression zstd
+  lading verify --against app.oci.tar -- --env MODE=prod
   lading verify --against oci-layout:out:v1 --platform linux/arm64
   lading verify --signature --key cosign.pub registry.example/app:v1
 

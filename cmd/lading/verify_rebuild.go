@@ -158,13 +158,17 @@ type rebuildPlan struct {
 	// source and revision annotations are the original build's.
 	remote          string
 	platforms, tags []string
-	epoch           string   // seconds, "" for HEAD's commit time
-	extra           []string // more lading build flags
+	epoch           string // seconds, "" for HEAD's commit time
+	// compression and level are the layers' compression as recorded
+	// ("" and 0: the spec's, else lading's defaults).
+	compression string
+	level       int
+	extra       []string // more lading build flags, after the recorded ones
 }
 
 // newRebuildPlan finds the checkout (-f's, else the working directory's)
 // and lays the provenance, when there is one, over it: its commit, spec,
-// platforms, tags and epoch.
+// platforms, tags, epoch and compression.
 func (f *verifyFlags) newRebuildPlan(ctx context.Context, e env, prov *attest.Provenance, stderr io.Writer) (*rebuildPlan, error) {
 	dir, err := e.getwd()
 	if err != nil {
@@ -209,6 +213,7 @@ func (f *verifyFlags) newRebuildPlan(ctx context.Context, e env, prov *attest.Pr
 	p.specRel = cmp.Or(prov.SpecPath, p.specRel)
 	p.remote = cmp.Or(prov.GitRemote, p.remote)
 	p.epoch = strconv.FormatInt(prov.Epoch.Unix(), 10)
+	p.compression, p.level = prov.Compression, prov.CompressionLevel
 	if _, err := gitOutput(ctx, p.root, "cat-file", "-e", p.commit+"^{commit}"); err != nil {
 		return nil, fmt.Errorf("commit %s, which the provenance of %s names, is not in the checkout %s: fetch it (git fetch origin, or git fetch REMOTE %s) and run again",
 			p.commit, f.against, p.root, p.commit)
@@ -347,6 +352,12 @@ func (p *rebuildPlan) buildArgs(spec, out string) []string {
 	}
 	if p.epoch != "" {
 		args = append(args, "--source-date-epoch", p.epoch)
+	}
+	if p.compression != "" {
+		args = append(args, "--compression", p.compression)
+	}
+	if p.level != 0 {
+		args = append(args, "--compression-level", strconv.Itoa(p.level))
 	}
 	return append(args, p.extra...)
 }
