@@ -47,8 +47,11 @@ func (t *trustFlags) attest(ctx context.Context, req *builder.Request, specFile 
 	if !t.provenance {
 		return nil
 	}
-	if g, err := git.get(ctx); err == nil {
+	if g, err := git.get(ctx); err == nil && len(g.Commit) == 40 {
 		req.Attest.GitCommit, req.Attest.GitRemote, req.Attest.GitDirty = g.Commit, g.Remote, g.Dirty
+	} else if err == nil {
+		// in-toto's digest set knows git commits as SHA-1 ids only.
+		req.Logger.Warn("the provenance leaves out the git commit: it is not a SHA-1 id (a SHA-256 repository?), which in-toto's gitCommit cannot hold", "commit", g.Commit)
 	}
 	if specFile == "" {
 		return nil
