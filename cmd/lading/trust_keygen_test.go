@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -125,4 +126,26 @@ func TestPushSignsLayout(t *testing.T) {
 		t.Errorf("verify --signature:\n%s\nwant three subjects verified, two with an SBOM attested", got)
 	}
 	run1(1, "verify", "--signature", "--key", filepath.Join(dir, "k.pub"), host+"/air/other@"+strings.TrimSpace(strings.Split(run1(0, "push", "-q", "oci-layout:"+out+":v1", host+"/air/other:v1"), "@")[1]))
+}
+
+// TestProvenanceSHA256Repository: in a SHA-256 git repository the build
+// succeeds, warning that the provenance leaves out the commit (in-toto's
+// gitCommit holds SHA-1 ids only). In-process.
+func TestProvenanceSHA256Repository(t *testing.T) {
+	dir := t.TempDir()
+	for _, args := range [][]string{
+		{"init", "-q", "--object-format=sha256"},
+		{"-c", "user.email=t@example.invalid", "-c", "user.name=t", "commit", "-q", "--allow-empty", "-m", "x"},
+	} {
+		cmd := exec.Command("git", args...)
+		cmd.Dir = dir
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %s: %v\n%s", strings.Join(args, " "), err, out)
+		}
+	}
+	putFile(t, filepath.Join(dir, "a.txt"), "a\n")
+	code, _, stderr := runLading(t, dir, "build", "--add", filepath.Join(dir, "a.txt")+":/a.txt", "--oci-layout", filepath.Join(dir, "out"))
+	if code != 0 || !strings.Contains(stderr, "leaves out the git commit") {
+		t.Errorf("build in a SHA-256 repository: exit %d\n%s\nwant 0 and a warning that the commit is left out", code, stderr)
+	}
 }
