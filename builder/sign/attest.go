@@ -137,10 +137,12 @@ func openEnvelope(b []byte, pub *ecdsa.PublicKey) ([]byte, error) {
 }
 
 // VerifyAttestations checks the cosign attestation image attImage (the
-// image at AttestationTag(subject)): every DSSE layer must be an in-toto
-// statement signed by pub whose subjects include subject, and there must
-// be at least one. It returns the statements' predicate types, sorted and
-// without repeats; the error names each layer that failed and why.
+// image at AttestationTag(subject)): at least one DSSE layer must be signed
+// by pub, and each layer pub signed must be an in-toto statement whose
+// subjects include subject, of the predicate type its annotation names.
+// Layers pub did not sign (another signer's, or forged) are passed over,
+// as cosign does. It returns the verified statements' predicate types,
+// sorted and without repeats; the error names each layer that failed.
 func VerifyAttestations(attImage v1.Image, pub *ecdsa.PublicKey, subject v1.Hash) ([]string, error) {
 	layers, err := payloadLayers(attImage, dsseMediaType)
 	if err != nil {
@@ -149,10 +151,19 @@ func VerifyAttestations(attImage v1.Image, pub *ecdsa.PublicKey, subject v1.Hash
 	if len(layers) == 0 {
 		return nil, fmt.Errorf("no attestation of %s: the attestation image has no %s layer", subject, dsseMediaType)
 	}
+	// Layers signed by other keys are someone else's attestations (cosign
+	// keeps them too) and are passed over; a layer this key signed must
+	// be about subject, of the type its annotation names.
 	var types []string
 	var errs []error
+	others := 0
 	for _, l := range layers {
-		st, err := verifyAttestation(l, pub, subject)
+		body, err := openEnvelope(l.payload, pub)
+		if err != nil {
+			others++
+			continue
+		}
+		st, err := checkAttestation(l, body, subject)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("layer %d: %w", l.index, err))
 			continue
@@ -162,17 +173,16 @@ func VerifyAttestations(attImage v1.Image, pub *ecdsa.PublicKey, subject v1.Hash
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("attestations of %s: %w", subject, errors.Join(errs...))
 	}
+	if len(types) == 0 {
+		return nil, fmt.Errorf("no attestation of %s is signed by this key (%d signed by another key, or not at all)", subject, others)
+	}
 	slices.Sort(types)
 	return slices.Compact(types), nil
 }
 
-// verifyAttestation checks one DSSE layer: signed by pub, an in-toto
-// statement about subject, of the predicate type its annotation names.
-func verifyAttestation(l payloadLayer, pub *ecdsa.PublicKey, subject v1.Hash) (statement, error) {
-	body, err := openEnvelope(l.payload, pub)
-	if err != nil {
-		return statement{}, err
-	}
+// checkAttestation checks a verified DSSE layer's statement: about
+// subject, of the predicate type its annotation names.
+func checkAttestation(l payloadLayer, body []byte, subject v1.Hash) (statement, error) {
 	st, err := parseStatement(body, subject)
 	if err != nil {
 		return st, err

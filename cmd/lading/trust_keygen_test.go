@@ -125,6 +125,15 @@ func TestPushSignsLayout(t *testing.T) {
 	if n := strings.Count(got, "signature verified; attestations verified"); n != 3 || strings.Count(got, "https://spdx.dev/Document") != 2 {
 		t.Errorf("verify --signature:\n%s\nwant three subjects verified, two with an SBOM attested", got)
 	}
+	// A second signer's signatures and attestations join the first's, and
+	// each key verifies its own.
+	run1(0, "keygen", "--output-prefix", filepath.Join(dir, "k2"))
+	run1(0, "push", "-q", "--sign-key", filepath.Join(dir, "k2.key"), "oci-layout:"+out+":v1", ref)
+	for _, k := range []string{"k.pub", "k2.pub"} {
+		if got := run1(0, "verify", "--signature", "--key", filepath.Join(dir, k), ref); strings.Count(got, "attestations verified") != 3 {
+			t.Errorf("verify --signature --key %s after two signers:\n%s", k, got)
+		}
+	}
 	run1(1, "verify", "--signature", "--key", filepath.Join(dir, "k.pub"), host+"/air/other@"+strings.TrimSpace(strings.Split(run1(0, "push", "-q", "oci-layout:"+out+":v1", host+"/air/other:v1"), "@")[1]))
 }
 
