@@ -77,6 +77,9 @@ func (f *sourceFlags) openAny(ctx context.Context, e env, src, work string, stde
 		// Hub repository and send the typo to the network.
 		return nil, usagef("SRC: %v", statErr)
 	}
+	if err := unknownKind(src); err != nil {
+		return nil, err
+	}
 	if _, err := manifest.ParseReference(src); err != nil {
 		return nil, usagef("SRC %q is no file or directory here, no oci-layout:, oci-archive: or docker-archive: source, "+
 			"and no registry reference (%v)", src, err)
@@ -87,4 +90,28 @@ func (f *sourceFlags) openAny(ctx context.Context, e env, src, work string, stde
 		return nil, err
 	}
 	return client.Pull(ctx, src)
+}
+
+// localKinds are the prefixes of local sources.
+var localKinds = []string{"oci-layout", "oci-archive", "docker-archive"}
+
+// unknownKind refuses SRC "KIND:PATH" whose KIND is no source kind, such
+// as a mistyped oci-archve:/tmp/app.tar: ggcr would take KIND for a
+// registry host and look it up on the network. A registry reference's
+// part after its first colon is a port or a tag, never a path.
+func unknownKind(src string) error {
+	kind, rest, ok := strings.Cut(src, ":")
+	if !ok || strings.ContainsAny(kind, "./") || !(strings.HasPrefix(rest, "/") || strings.HasPrefix(rest, ".")) {
+		return nil
+	}
+	best, bestD := "", 4
+	for _, k := range localKinds {
+		if d := manifest.EditDistance(kind, k); d < bestD {
+			best, bestD = k, d
+		}
+	}
+	if best != "" {
+		return usagef("SRC %q: unknown source kind %q; did you mean %s:%s?", src, kind, best, rest)
+	}
+	return usagef("SRC %q: unknown source kind %q (want oci-layout:, oci-archive: or docker-archive:, or a registry reference)", src, kind)
 }

@@ -158,3 +158,26 @@ func TestProvenanceSHA256Repository(t *testing.T) {
 		t.Errorf("build in a SHA-256 repository: exit %d\n%s\nwant 0 and a warning that the commit is left out", code, stderr)
 	}
 }
+
+// TestSourceKindTypos: a mistyped source kind, or a local source given to
+// verify --signature, is a usage error naming the fix, and nothing is
+// looked up on the network (ggcr would take oci-archve for a registry
+// host). In-process.
+func TestSourceKindTypos(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"inspect", "oci-layuot:/tmp/out"}, "did you mean oci-layout:/tmp/out?"},
+		{[]string{"verify", "--against", "oci-archve:./app.tar"}, "did you mean oci-archive:./app.tar?"},
+		{[]string{"diff", "dokcer-archive:/a.tar", "oci-layout:/b"}, "did you mean docker-archive:/a.tar?"},
+		{[]string{"ls", "tarball:/a.tar"}, `unknown source kind "tarball"`},
+		{[]string{"verify", "--signature", "--key", "k.pub", "oci-layout:" + dir}, "--signature checks a registry reference"},
+	} {
+		code, _, stderr := runLading(t, dir, tc.args...)
+		if code != exitUsage || !strings.Contains(stderr, tc.want) {
+			t.Errorf("lading %s: exit %d\n%s\nwant exit 2 and %q", strings.Join(tc.args, " "), code, stderr, tc.want)
+		}
+	}
+}

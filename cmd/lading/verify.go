@@ -294,6 +294,12 @@ func (f *verifyFlags) registryClient(e env, src string, stderr io.Writer) (*regi
 // verifySignature checks ref's cosign signature and attestations, and
 // those of every platform image of an index.
 func (f *verifyFlags) verifySignature(ctx context.Context, e env, src string, stdout, stderr io.Writer) error {
+	if local, ok := localSource(src); ok {
+		return usagef("%s: --signature checks a registry reference: signatures live at cosign's tags in a registry, and this %s holds none (push it, with lading push --sign-key, then check the pushed reference)", src, local.Kind)
+	}
+	if err := unknownKind(src); err != nil {
+		return err
+	}
 	pub, err := sign.LoadPublicKey(f.key)
 	if err != nil {
 		return usageError{fmt.Errorf("--key: %w", err)}
