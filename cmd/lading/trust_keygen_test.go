@@ -125,6 +125,9 @@ func TestPushSignsLayout(t *testing.T) {
 	if n := strings.Count(got, "signature verified; attestations verified"); n != 3 || strings.Count(got, "https://spdx.dev/Document") != 2 {
 		t.Errorf("verify --signature:\n%s\nwant three subjects verified, two with an SBOM attested", got)
 	}
+	if got := run1(0, "verify", "--signature", "--platform", "linux/arm64", "--key", filepath.Join(dir, "k.pub"), ref); strings.Count(got, "signature verified") != 1 {
+		t.Errorf("verify --signature --platform linux/arm64 checks %d subjects, want that platform's image alone:\n%s", strings.Count(got, "signature verified"), got)
+	}
 	// A second signer's signatures and attestations join the first's, and
 	// each key verifies its own.
 	run1(0, "keygen", "--output-prefix", filepath.Join(dir, "k2"))

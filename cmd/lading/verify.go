@@ -71,7 +71,8 @@ What a user must know:
 
 The second form checks REF's cosign signature (its sha256-<hex>.sig tag) and
 attestations (.att) with the public key, and that every attestation's
-subject is REF's digest; for an index, every platform image's too. It exits 0
+subject is REF's digest; for an index, every platform image's too (with
+--platform, that platform's image alone). It exits 0
 when every check passes, 1 otherwise.
 
 SRC is a registry reference, oci-layout:DIR[:REF|@DIGEST] or
@@ -317,7 +318,21 @@ func (f *verifyFlags) verifySignature(ctx context.Context, e env, src string, st
 		return err
 	}
 	subjects := []v1.Hash{d}
-	if idx, ok := a.(v1.ImageIndex); ok {
+	if f.source.platform != "" {
+		// --platform checks that platform's image alone.
+		pl, err := manifest.ParsePlatform(f.source.platform)
+		if err != nil {
+			return usagef("--platform: %v", err)
+		}
+		sel, err := inspect.Select(a, &pl)
+		if err != nil {
+			return fmt.Errorf("%s: %w", src, err)
+		}
+		if d, err = sel.Digest(); err != nil {
+			return err
+		}
+		subjects = []v1.Hash{d}
+	} else if idx, ok := a.(v1.ImageIndex); ok {
 		im, err := idx.IndexManifest()
 		if err != nil {
 			return err
