@@ -49,7 +49,8 @@ const (
 //
 // resolvedDependencies, in this order:
 //   - the source: "uri" is "git+" and the origin remote with any
-//     user:password@ removed (absent without a remote), "digest" is
+//     user:password@ removed (git+file:///PATH for a remote that is a
+//     path; absent without a remote), "digest" is
 //     {"gitCommit": commit}, and "annotations" holds {"dirty": true} when
 //     the checkout had uncommitted changes; absent outside a checkout.
 //   - each base by digest: "name" as written, "uri" a package URL

@@ -145,6 +145,9 @@ func resolvedDependencies(p Provenance) ([]*intoto.ResourceDescriptor, error) {
 		src := &intoto.ResourceDescriptor{Digest: map[string]string{"gitCommit": p.GitCommit}}
 		if p.GitRemote != "" {
 			src.Uri = "git+" + stripCredentials(p.GitRemote)
+			if strings.HasPrefix(p.GitRemote, "/") {
+				src.Uri = "git+file://" + p.GitRemote // a URI, not a bare path
+			}
 		}
 		if p.GitDirty {
 			src.Annotations = &structpb.Struct{Fields: map[string]*structpb.Value{"dirty": structpb.NewBoolValue(true)}}

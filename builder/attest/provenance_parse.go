@@ -159,6 +159,9 @@ func readDependencies(deps []*intoto.ResourceDescriptor, p *Provenance) error {
 		case d.GetDigest()["gitCommit"] != "":
 			p.GitCommit = d.GetDigest()["gitCommit"]
 			p.GitRemote = strings.TrimPrefix(d.GetUri(), "git+")
+			if path, ok := strings.CutPrefix(p.GitRemote, "file://"); ok && strings.HasPrefix(path, "/") {
+				p.GitRemote = path // as the checkout names it
+			}
 			p.GitDirty = d.GetAnnotations().GetFields()["dirty"].GetBoolValue()
 		case d.GetDigest()["sha256"] != "":
 			h, err := v1.NewHash("sha256:" + d.GetDigest()["sha256"])

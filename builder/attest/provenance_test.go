@@ -86,6 +86,13 @@ func TestProvenanceRoundTrip(t *testing.T) {
 			Platforms:     []string{"linux/amd64"},
 			Epoch:         epoch,
 		},
+		"local path remote": {
+			Subjects:      []Subject{{Name: "image", Digest: hashOf("x")}},
+			LadingVersion: "(devel)",
+			Platforms:     []string{"linux/amd64"},
+			Epoch:         epoch,
+			GitCommit:     strings.Repeat("ab", 20), GitRemote: "/srv/git/app",
+		},
 		"zstd at level 19": {
 			Subjects:      []Subject{{Name: "image", Digest: hashOf("x")}},
 			LadingVersion: "(devel)",

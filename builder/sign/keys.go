@@ -110,7 +110,7 @@ func decrypt(path string, ciphertext []byte, password func() ([]byte, error)) ([
 	// go-securesystemslib has no sentinel for a secretbox that does not
 	// open; with checked scrypt parameters that means the wrong password.
 	if err != nil && err.Error() == "encrypted: decryption failed" {
-		return nil, fmt.Errorf("wrong password for %s (set LADING_SIGN_PASSWORD)", path)
+		return nil, fmt.Errorf("wrong password for %s (the one in LADING_SIGN_PASSWORD, or typed, does not open it)", path)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("decrypt signing key %s: %w", path, err)

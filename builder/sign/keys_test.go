@@ -101,7 +101,7 @@ func TestGenerateKeyPairRoundTrip(t *testing.T) {
 	// password, which also shows the error.
 	oldPath := writeFile(t, "old.key", pemOf("ENCRYPTED COSIGN PRIVATE KEY", block.Bytes))
 	_, err = LoadSigner(oldPath, password("hunter3", &calls))
-	if want := "wrong password for " + oldPath + " (set LADING_SIGN_PASSWORD)"; err == nil || err.Error() != want {
+	if want := "wrong password for " + oldPath + " (the one in LADING_SIGN_PASSWORD, or typed, does not open it)"; err == nil || err.Error() != want {
 		t.Errorf("wrong password: err = %v, want %q", err, want)
 	}
 	if _, err := LoadSigner(keyPath, nil); err == nil || !strings.Contains(err.Error(), "encrypted") {

@@ -36,7 +36,7 @@ func (t *trustFlags) attest(ctx context.Context, req *builder.Request, specFile 
 	req.Attest = builder.Attest{SBOM: t.sbom, Provenance: t.provenance, LadingVersion: ladingVersion()}
 	if t.signKey != "" {
 		if !push {
-			return usagef("--sign-key signs what is pushed: add --push (local outputs carry the SBOM and provenance unsigned)")
+			return usagef("--sign-key signs what is pushed: add --push, or sign later with lading push --sign-key (local outputs carry the SBOM and provenance unsigned)")
 		}
 		s, err := sign.LoadSigner(t.signKey, signPassword(e, t.signKey))
 		if err != nil {
@@ -49,6 +49,9 @@ func (t *trustFlags) attest(ctx context.Context, req *builder.Request, specFile 
 	}
 	if g, err := git.get(ctx); err == nil && len(g.Commit) == 40 {
 		req.Attest.GitCommit, req.Attest.GitRemote, req.Attest.GitDirty = g.Commit, g.Remote, g.Dirty
+		if g.Dirty {
+			req.Logger.Warn("the checkout has uncommitted changes: the provenance says so, and lading verify, which rebuilds the commit from a clean clone, may not match this image", "commit", g.ShortCommit)
+		}
 	} else if err == nil {
 		// in-toto's digest set knows git commits as SHA-1 ids only.
 		req.Logger.Warn("the provenance leaves out the git commit: it is not a SHA-1 id (a SHA-256 repository?), which in-toto's gitCommit cannot hold", "commit", g.Commit)
