@@ -89,65 +89,100 @@ type AttestationInfo struct {
 
 // attachments makes the SBOM and provenance of every platform image, and
 // the index's provenance, in platform order: the same inputs give the same
-// documents, byte for byte.
+// documents, byte for byte. Without an SBOM no file is read for them.
 func (r *build) attachments(art product, images []platformImage) ([]referrer, error) {
 	a := r.req.Attest
 	if !a.SBOM && !a.Provenance {
 		return nil, nil
 	}
-	subjectName := imageName(r.req.Tags)
-	var out []referrer
-	var subjects []attest.Subject
-	goVersion := ""
-	for _, pi := range images {
-		desc, err := partial.Descriptor(pi.image)
+	name := imageName(r.req.Tags)
+	descs := make([]v1.Descriptor, len(images))
+	subjects := make([]attest.Subject, len(images))
+	for i, pi := range images {
+		d, err := subjectOf(pi.image)
 		if err != nil {
 			return nil, fmt.Errorf("describe image: %w", err)
 		}
-		subject := v1.Descriptor{MediaType: desc.MediaType, Digest: desc.Digest, Size: desc.Size}
-		platform := platformString(pi.platform)
-		img, err := r.sbomImage(subjectName, subject.Digest, platform, pi)
-		if err != nil {
-			return nil, fmt.Errorf("SBOM (%s): %w", platform, err)
-		}
-		if goVersion == "" && len(img.Go) > 0 {
-			goVersion = img.Go[0].GoVersion
-		}
-		if a.SBOM {
-			ref, err := r.sbomReferrer(img, subject, platform)
+		descs[i], subjects[i] = d, attest.Subject{Name: name, Digest: d.Digest}
+	}
+	var out []referrer
+	if a.SBOM {
+		for i, pi := range images {
+			platform := platformString(pi.platform)
+			img, err := r.sbomImage(name, descs[i].Digest, platform, pi)
+			if err != nil {
+				return nil, fmt.Errorf("SBOM (%s): %w", platform, err)
+			}
+			ref, err := r.sbomReferrer(img, descs[i], platform)
 			if err != nil {
 				return nil, fmt.Errorf("SBOM (%s): %w", platform, err)
 			}
 			out = append(out, ref)
 		}
-		subjects = append(subjects, attest.Subject{Name: subjectName, Digest: subject.Digest})
 	}
 	if !a.Provenance {
 		return out, nil
 	}
+	goVersion, err := r.goVersion(images)
+	if err != nil {
+		return nil, err
+	}
 	for i, pi := range images {
-		desc, _ := partial.Descriptor(pi.image)
-		subject := v1.Descriptor{MediaType: desc.MediaType, Digest: desc.Digest, Size: desc.Size}
-		ref, err := r.provenanceReferrer(subject, platformString(pi.platform), subjects[i:i+1], goVersion, images)
+		ref, err := r.provenanceReferrer(descs[i], platformString(pi.platform), subjects[i:i+1], goVersion, images)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, ref)
 	}
 	if art.index != nil {
-		desc, err := partial.Descriptor(art.index)
+		d, err := subjectOf(art.index)
 		if err != nil {
 			return nil, fmt.Errorf("describe index: %w", err)
 		}
-		subject := v1.Descriptor{MediaType: desc.MediaType, Digest: desc.Digest, Size: desc.Size}
-		all := append([]attest.Subject{{Name: subjectName, Digest: desc.Digest}}, subjects...)
-		ref, err := r.provenanceReferrer(subject, "", all, goVersion, images)
+		all := append([]attest.Subject{{Name: name, Digest: d.Digest}}, subjects...)
+		ref, err := r.provenanceReferrer(d, "", all, goVersion, images)
 		if err != nil {
 			return nil, err
 		}
 		out = append(out, ref)
 	}
 	return out, nil
+}
+
+// subjectOf is the descriptor a referrer's subject names: media type,
+// digest and size.
+func subjectOf(a partial.Describable) (v1.Descriptor, error) {
+	d, err := partial.Descriptor(a)
+	if err != nil {
+		return v1.Descriptor{}, err
+	}
+	return v1.Descriptor{MediaType: d.MediaType, Digest: d.Digest, Size: d.Size}, nil
+}
+
+// goVersion is the version of the Go toolchain that built the go layers
+// (the first platform's), "" without any: read from the binaries' build
+// info, never from a Go program a files or run layer brought.
+func (r *build) goVersion(images []platformImage) (string, error) {
+	for _, pi := range images {
+		for i, bl := range pi.layers {
+			if i >= len(r.req.Layers) || r.req.Layers[i].Go == nil {
+				continue
+			}
+			for _, e := range bl.entries {
+				if e.Kind != layer.File || e.Source == "" {
+					continue
+				}
+				gb, ok, err := attest.GoBinaryInfo(e.Source, e.Path)
+				if err != nil {
+					return "", fmt.Errorf("layer %s: %w", bl.name, err)
+				}
+				if ok {
+					return gb.GoVersion, nil
+				}
+			}
+		}
+	}
+	return "", nil
 }
 
 // sbomReferrer wraps img's SBOM in an artifact and an in-toto statement.
