@@ -1,8 +1,8 @@
 package builder
 
 import (
+	"bytes"
 	"crypto/sha1"
-	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -382,19 +382,21 @@ func (m *sha1Memo) of(e layer.Entry, sum v1.Hash) (string, error) {
 		return v, nil
 	}
 	h := sha1.New()
-	h256 := sha256.New()
-	var err error
-	if e.Source == "" {
-		h.Write(e.Data)
-		h256.Write(e.Data)
-	} else {
-		err = hashFileInto(e.Source, io.MultiWriter(h, h256))
+	var r io.Reader = bytes.NewReader(e.Data)
+	if e.Source != "" {
+		f, err := os.Open(e.Source)
+		if err != nil {
+			return "", err
+		}
+		defer f.Close()
+		r = f
 	}
+	got, _, err := layer.HashCopy(h, r)
 	if err != nil {
 		return "", err
 	}
-	if got := hex.EncodeToString(h256.Sum(nil)); got != sum.Hex {
-		return "", fmt.Errorf("%s changed while the SBOM was made (sha256 %s, was %s)", e.Source, got, sum.Hex)
+	if got != sum {
+		return "", fmt.Errorf("%s changed while the SBOM was made (%s, was %s)", e.Source, got, sum)
 	}
 	v = hex.EncodeToString(h.Sum(nil))
 	m.mu.Lock()
@@ -405,11 +407,13 @@ func (m *sha1Memo) of(e layer.Entry, sum v1.Hash) (string, error) {
 
 // load reads the memo file once; a damaged line ends the read.
 func (m *sha1Memo) load() {
-	if m.loaded || m.path == "" {
-		m.loaded = true
+	if m.loaded {
 		return
 	}
 	m.loaded = true
+	if m.path == "" {
+		return
+	}
 	b, err := os.ReadFile(m.path)
 	if err != nil {
 		return
@@ -443,15 +447,4 @@ func (m *sha1Memo) save(logger *slog.Logger) {
 	if err != nil {
 		logger.Warn("could not remember the SBOM's file digests", "file", m.path, "err", err)
 	}
-}
-
-// hashFileInto copies the file at path into w.
-func hashFileInto(path string, w io.Writer) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	_, err = io.Copy(w, f)
-	return err
 }
