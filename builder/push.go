@@ -2,15 +2,12 @@ package builder
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/http"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 
 	"github.com/lading-dev/lading/builder/attest"
 	"github.com/lading-dev/lading/registry"
@@ -25,8 +22,8 @@ type Pusher interface {
 	// PushReferrers pushes artifacts whose subject is subject into repo
 	// and makes them findable (referrers API, else the tag fallback).
 	PushReferrers(ctx context.Context, repo string, subject v1.Descriptor, artifacts []v1.Image) ([]registry.ReferrerResult, error)
-	// Pull reads an image or index; a missing one is an error wrapping
-	// ggcr's transport.Error with status 404.
+	// Pull reads an image or index; a missing one is an error for which
+	// registry.NotFound is true.
 	Pull(ctx context.Context, ref string) (oci.Artifact, error)
 }
 
@@ -294,7 +291,7 @@ func signOne(ctx context.Context, req Request, repo string, d v1.Hash, statement
 	var out []PushedReferrer
 	put := func(kind, tag string, mk func(existing v1.Image) (v1.Image, error)) error {
 		ref := repo + ":" + tag
-		existing, err := existingImage(ctx, req.Pusher, ref)
+		existing, err := SignatureImage(ctx, req.Pusher, ref)
 		if err != nil {
 			return err
 		}
@@ -327,11 +324,11 @@ func signatureTag(d v1.Hash, suffix string) string {
 	return d.Algorithm + "-" + d.Hex + suffix
 }
 
-// existingImage pulls the image at ref; nil when there is none.
-func existingImage(ctx context.Context, p Pusher, ref string) (v1.Image, error) {
+// SignatureImage pulls the cosign signature or attestation image at ref
+// (a .sig or .att tag); nil when there is none.
+func SignatureImage(ctx context.Context, p Pusher, ref string) (v1.Image, error) {
 	a, err := p.Pull(ctx, ref)
-	var terr *transport.Error
-	if errors.As(err, &terr) && terr.StatusCode == http.StatusNotFound {
+	if registry.NotFound(err) {
 		return nil, nil
 	}
 	if err != nil {

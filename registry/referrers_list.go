@@ -121,7 +121,7 @@ func (rc *repoClient) referrersAPI(ctx context.Context, d v1.Hash) (list []v1.De
 			return nil, false, fmt.Errorf("the referrers of %s run to more than %d pages", d, maxReferrerPages)
 		}
 		im, next, err := rc.getIndex(ctx, u, &budget)
-		if page == 0 && statusOf(err) == http.StatusNotFound {
+		if page == 0 && NotFound(err) {
 			return nil, false, nil
 		}
 		if err != nil {
@@ -136,7 +136,7 @@ func (rc *repoClient) referrersAPI(ctx context.Context, d v1.Hash) (list []v1.De
 func (rc *repoClient) tagIndex(ctx context.Context, tag string) (*v1.IndexManifest, error) {
 	budget := int64(oci.MaxIndexSize)
 	im, _, err := rc.getIndex(ctx, rc.url("manifests/"+tag), &budget)
-	if statusOf(err) == http.StatusNotFound {
+	if NotFound(err) {
 		return &v1.IndexManifest{SchemaVersion: 2, MediaType: types.OCIImageIndex, Manifests: []v1.Descriptor{}}, nil
 	}
 	if errors.Is(err, errNotIndex) {

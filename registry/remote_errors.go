@@ -3,6 +3,7 @@ package registry
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strings"
 
@@ -63,6 +64,10 @@ func redactErr(err error) error {
 	}
 	return err
 }
+
+// NotFound says whether err is a registry's 404: the manifest, tag or
+// blob asked for is not there (a Pull of a cosign tag nobody has signed).
+func NotFound(err error) bool { return statusOf(err) == http.StatusNotFound }
 
 // statusOf is the HTTP status of a registry error, or 0.
 func statusOf(err error) int {

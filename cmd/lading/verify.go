@@ -10,11 +10,10 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/spf13/pflag"
 
+	"github.com/lading-dev/lading/builder"
 	"github.com/lading-dev/lading/builder/sign"
 	"github.com/lading-dev/lading/manifest"
 	"github.com/lading-dev/lading/registry"
@@ -359,7 +358,7 @@ func (f *verifyFlags) verifySignature(ctx context.Context, e env, src string, st
 
 // checkSigned checks subject d's .sig and .att images in repo with pub.
 func checkSigned(ctx context.Context, client *registry.Client, repo string, d v1.Hash, pub *ecdsa.PublicKey) (string, error) {
-	sig, err := pullImage(ctx, client, repo+":"+sign.SignatureTag(d))
+	sig, err := builder.SignatureImage(ctx, client, repo+":"+sign.SignatureTag(d))
 	if err != nil {
 		return "", err
 	}
@@ -369,7 +368,7 @@ func checkSigned(ctx context.Context, client *registry.Client, repo string, d v1
 	if err := sign.VerifySignatures(sig, pub, d); err != nil {
 		return "", err
 	}
-	att, err := pullImage(ctx, client, repo+":"+sign.AttestationTag(d))
+	att, err := builder.SignatureImage(ctx, client, repo+":"+sign.AttestationTag(d))
 	if err != nil {
 		return "", err
 	}
@@ -381,24 +380,4 @@ func checkSigned(ctx context.Context, client *registry.Client, repo string, d v1
 		return "", fmt.Errorf("attestations: %w", err)
 	}
 	return "signature verified; attestations verified: " + strings.Join(types, ", "), nil
-}
-
-// pullImage pulls the image at ref; nil when there is none.
-func pullImage(ctx context.Context, client *registry.Client, ref string) (v1.Image, error) {
-	if _, err := name.ParseReference(ref, name.WeakValidation); err != nil {
-		return nil, err
-	}
-	a, err := client.Pull(ctx, ref)
-	var terr *transport.Error
-	if errors.As(err, &terr) && terr.StatusCode == 404 {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	img, ok := a.(v1.Image)
-	if !ok {
-		return nil, fmt.Errorf("%s is an index, not a cosign image", ref)
-	}
-	return img, nil
 }
