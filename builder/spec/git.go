@@ -61,7 +61,7 @@ func ReadGit(ctx context.Context, dir string) (Git, error) {
 	var wg sync.WaitGroup
 	run := func(i int, out *string, args ...string) {
 		defer wg.Done()
-		*out, errs[i] = git(ctx, dir, args...)
+		*out, errs[i] = RunGit(ctx, dir, args...)
 	}
 	wg.Add(4)
 	go run(0, &head, "log", "-1", "--format=%H %ct", "HEAD")
@@ -87,7 +87,7 @@ func ReadGit(ctx context.Context, dir string) (Git, error) {
 // remoteURL returns origin's URL, else the first configured remote's,
 // else "".
 func remoteURL(ctx context.Context, dir string) string {
-	out, err := git(ctx, dir, "config", "--get-regexp", `^remote\..*\.url$`)
+	out, err := RunGit(ctx, dir, "config", "--get-regexp", `^remote\..*\.url$`)
 	if err != nil {
 		return "" // git config exits 1 when nothing matches
 	}
@@ -104,8 +104,10 @@ func remoteURL(ctx context.Context, dir string) string {
 	return first
 }
 
-// git runs git in dir and returns its trimmed stdout.
-func git(ctx context.Context, dir string, args ...string) (string, error) {
+// RunGit runs git in dir with the process's environment and returns its
+// trimmed stdout; an error carries git's stderr. It is the one way lading
+// runs git (the build's facts here, lading verify's clone in cmd).
+func RunGit(ctx context.Context, dir string, args ...string) (string, error) {
 	cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

@@ -18,6 +18,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/lading-dev/lading/builder/attest"
+	"github.com/lading-dev/lading/builder/spec"
 	"github.com/lading-dev/lading/registry/oci"
 )
 
@@ -195,7 +196,7 @@ func (f *verifyFlags) newRebuildPlan(ctx context.Context, e env, prov *attest.Pr
 		return nil, err
 	}
 	if prov == nil {
-		if p.commit, err = gitOutput(ctx, p.root, "rev-parse", "HEAD"); err != nil {
+		if p.commit, err = spec.RunGit(ctx, p.root, "rev-parse", "HEAD"); err != nil {
 			return nil, fmt.Errorf("read HEAD of %s: %w", p.root, err)
 		}
 		return p, nil
@@ -214,7 +215,7 @@ func (f *verifyFlags) newRebuildPlan(ctx context.Context, e env, prov *attest.Pr
 	p.remote = cmp.Or(prov.GitRemote, p.remote)
 	p.epoch = strconv.FormatInt(prov.Epoch.Unix(), 10)
 	p.compression, p.level = prov.Compression, prov.CompressionLevel
-	if _, err := gitOutput(ctx, p.root, "cat-file", "-e", p.commit+"^{commit}"); err != nil {
+	if _, err := spec.RunGit(ctx, p.root, "cat-file", "-e", p.commit+"^{commit}"); err != nil {
 		return nil, fmt.Errorf("commit %s, which the provenance of %s names, is not in the checkout %s: fetch it (git fetch origin, or git fetch REMOTE %s) and run again",
 			p.commit, f.against, p.root, p.commit)
 	}
@@ -228,7 +229,7 @@ func checkoutOf(ctx context.Context, dir, specFile string) (*rebuildPlan, error)
 	if specFile != "" {
 		from = filepath.Dir(specFile)
 	}
-	root, err := gitOutput(ctx, from, "rev-parse", "--show-toplevel")
+	root, err := spec.RunGit(ctx, from, "rev-parse", "--show-toplevel")
 	if err != nil {
 		return nil, fmt.Errorf("%s is not in a git checkout, and verify rebuilds from a clean clone of one: run it in the checkout, or give -f SPEC in it: %w", from, err)
 	}
@@ -236,7 +237,7 @@ func checkoutOf(ctx context.Context, dir, specFile string) (*rebuildPlan, error)
 	if specFile != "" {
 		// The prefix, not filepath.Rel: git's top level has its
 		// symlinks resolved, the working directory may not.
-		prefix, err := gitOutput(ctx, from, "rev-parse", "--show-prefix")
+		prefix, err := spec.RunGit(ctx, from, "rev-parse", "--show-prefix")
 		if err != nil {
 			return nil, err
 		}
@@ -248,15 +249,15 @@ func checkoutOf(ctx context.Context, dir, specFile string) (*rebuildPlan, error)
 // checkoutRemote is the URL of root's remote named origin, else of its
 // first remote, as lading build reads it; "" when it has none.
 func checkoutRemote(ctx context.Context, root string) string {
-	if url, err := gitOutput(ctx, root, "remote", "get-url", "origin"); err == nil {
+	if url, err := spec.RunGit(ctx, root, "remote", "get-url", "origin"); err == nil {
 		return url
 	}
-	names, err := gitOutput(ctx, root, "remote")
+	names, err := spec.RunGit(ctx, root, "remote")
 	if err != nil || names == "" {
 		return ""
 	}
 	first, _, _ := strings.Cut(names, "\n")
-	url, _ := gitOutput(ctx, root, "remote", "get-url", first)
+	url, _ := spec.RunGit(ctx, root, "remote", "get-url", first)
 	return url
 }
 
@@ -322,13 +323,13 @@ func (p *rebuildPlan) run(ctx context.Context, e env, work string, stderr io.Wri
 // clone makes the clean clone: every object of the checkout, the commit
 // checked out under umask, and origin's URL set to the plan's remote.
 func (p *rebuildPlan) clone(ctx context.Context, src, umask string) error {
-	if _, err := gitOutput(ctx, filepath.Dir(src), "clone", "--quiet", "--no-checkout", "--no-hardlinks", p.root, src); err != nil {
+	if _, err := spec.RunGit(ctx, filepath.Dir(src), "clone", "--quiet", "--no-checkout", "--no-hardlinks", p.root, src); err != nil {
 		return fmt.Errorf("clone %s: %w", p.root, err)
 	}
 	if p.remote != "" {
 		// After the clone and never fetched from: it only names the
 		// source in the image's annotations, as it did in the original.
-		if _, err := gitOutput(ctx, src, "remote", "set-url", "origin", p.remote); err != nil {
+		if _, err := spec.RunGit(ctx, src, "remote", "set-url", "origin", p.remote); err != nil {
 			return err
 		}
 	}
@@ -417,17 +418,4 @@ func shortHash(s string) string {
 		return s[:12]
 	}
 	return s
-}
-
-// gitOutput runs git in dir and returns its trimmed stdout.
-func gitOutput(ctx context.Context, dir string, args ...string) (string, error) {
-	cmd := exec.CommandContext(ctx, "git", args...)
-	cmd.Dir = dir
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		return "", fmt.Errorf("git %s: %w: %s", strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
-	}
-	return strings.TrimSpace(string(out)), nil
 }
