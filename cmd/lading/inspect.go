@@ -7,11 +7,8 @@ import (
 	"io"
 	"os"
 
-	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/spf13/pflag"
 
-	"github.com/lading-dev/lading/manifest"
-	"github.com/lading-dev/lading/registry"
 	"github.com/lading-dev/lading/registry/inspect"
 	"github.com/lading-dev/lading/registry/oci"
 )
@@ -72,7 +69,7 @@ func runInspect(ctx context.Context, args []string, e env, stdout, stderr io.Wri
 	if f.config || f.raw {
 		return f.print(a, stdout, nil)
 	}
-	attached, err := f.attached(ctx, e, fs.Arg(0), a, stderr)
+	attached, err := f.attached(ctx, e, fs.Arg(0), work, a, stderr)
 	if err != nil {
 		return err
 	}
@@ -91,37 +88,18 @@ type attachedDoc struct {
 // attached lists the documents attached to a and its manifests where src
 // keeps them: a layout's or oci-archive's index.json, or the registry's
 // referrers (API or tag fallback). A docker-archive holds none.
-func (f inspectFlags) attached(ctx context.Context, e env, src string, a oci.Artifact, stderr io.Writer) ([]attachedDoc, error) {
+func (f inspectFlags) attached(ctx context.Context, e env, src, work string, a oci.Artifact, stderr io.Writer) ([]attachedDoc, error) {
 	subjects, err := manifestDigests(a)
 	if err != nil {
 		return nil, err
 	}
-	list := func(d v1.Hash) ([]v1.Descriptor, error) { return nil, nil }
-	if local, ok := localSource(src); ok {
-		switch local.Kind {
-		case "oci-layout":
-			list = func(d v1.Hash) ([]v1.Descriptor, error) { return oci.LayoutReferrers(local.Path, d) }
-		case "oci-archive":
-			list = func(d v1.Hash) ([]v1.Descriptor, error) { return oci.OCIArchiveReferrers(local.Path, d) }
-		}
-	} else {
-		ref, err := manifest.ParseReference(src)
-		if err != nil {
-			return nil, err
-		}
-		r := f.source.remote
-		r.pushJobs, r.retries, r.progress = registry.DefaultPushJobs, registry.DefaultRetries, "none"
-		client, err := r.client(e, stderr, newLogger(stderr, true))
-		if err != nil {
-			return nil, err
-		}
-		list = func(d v1.Hash) ([]v1.Descriptor, error) {
-			return client.Referrers(ctx, ref.Context().Name(), d, "")
-		}
+	at, err := f.source.attached(ctx, e, src, work, stderr)
+	if err != nil {
+		return nil, err
 	}
 	var out []attachedDoc
 	for _, d := range subjects {
-		descs, err := list(d)
+		descs, err := at.list(d, "")
 		if err != nil {
 			return nil, fmt.Errorf("list what is attached to %s: %w", d, err)
 		}

@@ -144,19 +144,15 @@ func attachedDocuments(ctx context.Context, arg string, src oci.Artifact, work s
 	if err != nil {
 		return nil, err
 	}
+	at := localAttached(ctx, local, work)
 	var out []v1.Image
 	for _, d := range subjects {
-		var descs []v1.Descriptor
-		if local.Kind == "oci-layout" {
-			descs, err = oci.LayoutReferrers(local.Path, d)
-		} else {
-			descs, err = oci.OCIArchiveReferrers(local.Path, d)
-		}
+		descs, err := at.list(d, "")
 		if err != nil {
 			return nil, err
 		}
 		for _, desc := range descs {
-			a, err := oci.LocalRef{Kind: local.Kind, Path: local.Path, Selector: "@" + desc.Digest.String()}.Open(ctx, work)
+			a, err := at.open(desc.Digest)
 			if err != nil {
 				return nil, err
 			}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -84,8 +85,7 @@ func (f *sourceFlags) openAny(ctx context.Context, e env, src, work string, stde
 		return nil, usagef("SRC %q is no file or directory here, no oci-layout:, oci-archive: or docker-archive: source, "+
 			"and no registry reference (%v)", src, err)
 	}
-	f.remote.pushJobs, f.remote.retries, f.remote.progress = registry.DefaultPushJobs, registry.DefaultRetries, "none"
-	client, err := f.remote.client(e, stderr, newLogger(stderr, true))
+	client, _, err := f.registryClient(e, src, stderr)
 	if err != nil {
 		return nil, err
 	}
@@ -114,4 +114,74 @@ func unknownKind(src string) error {
 		return usagef("SRC %q: unknown source kind %q; did you mean %s:%s?", src, kind, best, rest)
 	}
 	return usagef("SRC %q: unknown source kind %q (want oci-layout:, oci-archive: or docker-archive:, or a registry reference)", src, kind)
+}
+
+// attachedSource lists and opens the documents attached to manifests in a
+// source (OCI 1.1 artifacts with a subject): a layout's or oci-archive's
+// index.json, or a registry's referrers (API, else the tag fallback). A
+// docker-archive holds none.
+type attachedSource struct {
+	// list returns the descriptors attached to d, of artifactType when it
+	// is not "".
+	list func(d v1.Hash, artifactType string) ([]v1.Descriptor, error)
+	// open opens an attached artifact by digest.
+	open func(d v1.Hash) (oci.Artifact, error)
+}
+
+// localAttached is the attachedSource of a local source; an oci-archive is
+// extracted into work when an artifact is opened.
+func localAttached(ctx context.Context, local oci.LocalRef, work string) attachedSource {
+	var list func(v1.Hash) ([]v1.Descriptor, error)
+	switch local.Kind {
+	case "oci-layout":
+		list = func(d v1.Hash) ([]v1.Descriptor, error) { return oci.LayoutReferrers(local.Path, d) }
+	case "oci-archive":
+		list = func(d v1.Hash) ([]v1.Descriptor, error) { return oci.OCIArchiveReferrers(local.Path, d) }
+	default:
+		list = func(v1.Hash) ([]v1.Descriptor, error) { return nil, nil }
+	}
+	return attachedSource{
+		list: func(d v1.Hash, artifactType string) ([]v1.Descriptor, error) {
+			descs, err := list(d)
+			return slices.DeleteFunc(descs, func(desc v1.Descriptor) bool {
+				return artifactType != "" && desc.ArtifactType != artifactType
+			}), err
+		},
+		open: func(d v1.Hash) (oci.Artifact, error) {
+			return oci.LocalRef{Kind: local.Kind, Path: local.Path, Selector: "@" + d.String()}.Open(ctx, work)
+		},
+	}
+}
+
+// attached is the attachedSource of src: local (prefixed, or a path that
+// exists) or a registry reference, read with the TLS flags.
+func (f *sourceFlags) attached(ctx context.Context, e env, src, work string, stderr io.Writer) (attachedSource, error) {
+	if local, ok := localSource(src); ok {
+		return localAttached(ctx, local, work), nil
+	}
+	client, repo, err := f.registryClient(e, src, stderr)
+	if err != nil {
+		return attachedSource{}, err
+	}
+	return attachedSource{
+		list: func(d v1.Hash, artifactType string) ([]v1.Descriptor, error) {
+			return client.Referrers(ctx, repo, d, artifactType)
+		},
+		open: func(d v1.Hash) (oci.Artifact, error) { return client.Pull(ctx, repo+"@"+d.String()) },
+	}, nil
+}
+
+// registryClient is a client for src's registry, with the TLS flags, and
+// src's repository.
+func (f *sourceFlags) registryClient(e env, src string, stderr io.Writer) (*registry.Client, string, error) {
+	ref, err := manifest.ParseReference(src)
+	if err != nil {
+		return nil, "", usagef("%q is no oci-layout:, oci-archive: or existing path, and no registry reference (%v)", src, err)
+	}
+	f.remote.pushJobs, f.remote.retries, f.remote.progress = registry.DefaultPushJobs, registry.DefaultRetries, "none"
+	client, err := f.remote.client(e, stderr, newLogger(stderr, true))
+	if err != nil {
+		return nil, "", err
+	}
+	return client, ref.Context().Name(), nil
 }

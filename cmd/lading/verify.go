@@ -276,21 +276,6 @@ func (f *verifyFlags) tlsArgs(e env) []string {
 	return out
 }
 
-// registryClient is a client for src's registry, with the TLS flags, and
-// src's repository.
-func (f *verifyFlags) registryClient(e env, src string, stderr io.Writer) (*registry.Client, string, error) {
-	ref, err := manifest.ParseReference(src)
-	if err != nil {
-		return nil, "", usagef("%q is no oci-layout:, oci-archive: or existing path, and no registry reference (%v)", src, err)
-	}
-	f.source.remote.pushJobs, f.source.remote.retries, f.source.remote.progress = registry.DefaultPushJobs, registry.DefaultRetries, "none"
-	client, err := f.source.remote.client(e, stderr, newLogger(stderr, true))
-	if err != nil {
-		return nil, "", err
-	}
-	return client, ref.Context().Name(), nil
-}
-
 // verifySignature checks ref's cosign signature and attestations, and
 // those of every platform image of an index.
 func (f *verifyFlags) verifySignature(ctx context.Context, e env, src string, stdout, stderr io.Writer) error {
@@ -304,7 +289,7 @@ func (f *verifyFlags) verifySignature(ctx context.Context, e env, src string, st
 	if err != nil {
 		return usageError{fmt.Errorf("--key: %w", err)}
 	}
-	client, repo, err := f.registryClient(e, src, stderr)
+	client, repo, err := f.source.registryClient(e, src, stderr)
 	if err != nil {
 		return err
 	}

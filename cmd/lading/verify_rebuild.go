@@ -83,44 +83,16 @@ func (f *verifyFlags) provenanceDocs(ctx context.Context, e env, d v1.Hash, work
 		docs = append(docs, b)
 		return nil
 	}
-	if local, ok := localSource(src); ok {
-		var descs []v1.Descriptor
-		var err error
-		switch local.Kind {
-		case "oci-layout":
-			descs, err = oci.LayoutReferrers(local.Path, d)
-		case "oci-archive":
-			descs, err = oci.OCIArchiveReferrers(local.Path, d)
-		default:
-			return nil, usagef("%s: a docker-archive carries no provenance; verify an OCI layout, an oci-archive or a registry image", src)
-		}
-		if err != nil {
-			return nil, err
-		}
-		for _, desc := range descs {
-			if desc.ArtifactType != attest.MediaTypeInToto {
-				continue
-			}
-			a, err := oci.LocalRef{Kind: local.Kind, Path: local.Path, Selector: "@" + desc.Digest.String()}.Open(ctx, work)
-			if err != nil {
-				return nil, err
-			}
-			if err := read(a); err != nil {
-				return nil, err
-			}
-		}
-		return docs, nil
-	}
-	client, repo, err := f.registryClient(e, src, stderr)
+	at, err := f.source.attached(ctx, e, src, work, stderr)
 	if err != nil {
 		return nil, err
 	}
-	descs, err := client.Referrers(ctx, repo, d, attest.MediaTypeInToto)
+	descs, err := at.list(d, attest.MediaTypeInToto)
 	if err != nil {
 		return nil, err
 	}
 	for _, desc := range descs {
-		a, err := client.Pull(ctx, repo+"@"+desc.Digest.String())
+		a, err := at.open(desc.Digest)
 		if err != nil {
 			return nil, err
 		}
