@@ -3,7 +3,6 @@ package builder
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -161,21 +160,9 @@ func attachedReferrer(img v1.Image, refs []string, statements bool) (referrer, e
 	if !statements {
 		return r, nil
 	}
-	layers, err := img.Layers()
-	if err != nil || len(layers) != 1 {
-		return r, fmt.Errorf("attached %s of %s: want one layer (%v)", r.kind, subject.Digest, err)
-	}
-	rc, err := layers[0].Compressed()
+	doc, err := attest.Document(img)
 	if err != nil {
-		return r, err
-	}
-	defer rc.Close()
-	doc, err := io.ReadAll(io.LimitReader(rc, maxStatement+1))
-	if err != nil {
-		return r, err
-	}
-	if len(doc) > maxStatement {
-		return r, fmt.Errorf("attached %s of %s is over %d bytes", r.kind, subject.Digest, maxStatement)
+		return r, fmt.Errorf("attached %s of %s: %w", r.kind, subject.Digest, err)
 	}
 	if r.kind == referrerProvenance {
 		r.statement = doc
@@ -184,9 +171,6 @@ func attachedReferrer(img v1.Image, refs []string, statements bool) (referrer, e
 	r.statement, err = attest.SBOMStatement(imageName(refs), subject.Digest, doc)
 	return r, err
 }
-
-// maxStatement caps an attached document read to be attested.
-const maxStatement = 64 << 20
 
 // tagRepositories lists the distinct repositories of tags, in order.
 func tagRepositories(tags []string) ([]string, error) {

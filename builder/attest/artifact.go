@@ -3,6 +3,7 @@ package attest
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -98,4 +99,35 @@ func (a *artifact) LayerByDigest(h v1.Hash) (partial.CompressedLayer, error) {
 		}
 	}
 	return nil, fmt.Errorf("artifact has no blob %s", h)
+}
+
+// MaxDocument caps the document Document reads: an SBOM or provenance of
+// an untrusted artifact is refused beyond it, never held whole.
+const MaxDocument = 64 << 20
+
+// Document reads the document an artifact carries, the inverse of
+// Artifact: its one layer's bytes, at most MaxDocument of them. The layer
+// checks its bytes against its digest as it is read (registry and layout
+// blobs are verified by the readers lading opens them with).
+func Document(img v1.Image) ([]byte, error) {
+	layers, err := img.Layers()
+	if err != nil {
+		return nil, fmt.Errorf("read artifact: %w", err)
+	}
+	if len(layers) != 1 {
+		return nil, fmt.Errorf("the artifact has %d layers, want 1, its document", len(layers))
+	}
+	rc, err := layers[0].Compressed()
+	if err != nil {
+		return nil, fmt.Errorf("read artifact: %w", err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, MaxDocument+1))
+	if err != nil {
+		return nil, fmt.Errorf("read artifact: %w", err)
+	}
+	if len(b) > MaxDocument {
+		return nil, fmt.Errorf("the artifact's document is over %d bytes", MaxDocument)
+	}
+	return b, nil
 }

@@ -14,9 +14,11 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	ggcrregistry "github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/lading-dev/lading/registry"
@@ -280,5 +282,26 @@ func TestArtifactLayout(t *testing.T) {
 	}
 	if err := oci.CheckLayout(dir); err != nil {
 		t.Errorf("the layout does not check: %v", err)
+	}
+}
+
+// TestDocument: Document reads back what Artifact carries, and refuses an
+// image that is not one document.
+func TestDocument(t *testing.T) {
+	doc := []byte(`{"spdxVersion":"SPDX-2.3"}`)
+	img, err := Artifact(MediaTypeSPDX, doc, sampleSubject, epoch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Document(img)
+	if err != nil || string(got) != string(doc) {
+		t.Errorf("Document: %q, %v; want %q", got, err, doc)
+	}
+	two, err := mutate.AppendLayers(img, static.NewLayer(doc, MediaTypeSPDX))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Document(two); err == nil || !strings.Contains(err.Error(), "2 layers, want 1") {
+		t.Errorf("Document of a two-layer image: %v, want a refusal", err)
 	}
 }

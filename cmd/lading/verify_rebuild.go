@@ -50,9 +50,6 @@ func (f *verifyFlags) findProvenance(ctx context.Context, e env, d v1.Hash, work
 	return nil, nil
 }
 
-// maxDocument caps an attached document read.
-const maxDocument = 16 << 20
-
 // provenanceDocs returns the bytes of every provenance attached to d at
 // --against: through the registry's referrers, or a layout's or
 // oci-archive's index.
@@ -64,21 +61,9 @@ func (f *verifyFlags) provenanceDocs(ctx context.Context, e env, d v1.Hash, work
 		if !ok {
 			return fmt.Errorf("a referrer of %s is not an artifact manifest", d)
 		}
-		layers, err := img.Layers()
-		if err != nil || len(layers) != 1 {
-			return fmt.Errorf("a provenance artifact of %s has %d layers, want 1 (%v)", d, len(layers), err)
-		}
-		rc, err := layers[0].Compressed()
+		b, err := attest.Document(img)
 		if err != nil {
-			return err
-		}
-		defer rc.Close()
-		b, err := io.ReadAll(io.LimitReader(rc, maxDocument+1))
-		if err != nil {
-			return err
-		}
-		if len(b) > maxDocument {
-			return fmt.Errorf("a provenance of %s is over %d bytes", d, maxDocument)
+			return fmt.Errorf("a provenance of %s: %w", d, err)
 		}
 		docs = append(docs, b)
 		return nil
