@@ -75,7 +75,7 @@ func runAirgapped(t *testing.T, dir string, args ...string) string {
 	port := dialTarget(t)
 	probe := t.TempDir()
 	cmd := exec.Command(unshare, append([]string{"-n", bash, "-c", airgapProbe, "airgap", lading}, args...)...)
-	cmd.Dir, cmd.Env = dir, withoutVars(childEnv("PROBE="+probe, "DIAL_PORT="+port), "VERSION")
+	cmd.Dir, cmd.Env = dir, withoutVar(childEnv("PROBE="+probe, "DIAL_PORT="+port), "VERSION")
 	stdout := runCmd(t, cmd)
 	checkNoNetwork(t, probe, port)
 	return stdout

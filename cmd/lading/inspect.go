@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/lading-dev/lading/builder/progress"
 	"github.com/lading-dev/lading/registry/inspect"
 	"github.com/lading-dev/lading/registry/oci"
 )
@@ -140,19 +141,11 @@ func (f inspectFlags) print(a oci.Artifact, stdout io.Writer, attached []attache
 		return err
 	}
 	for _, at := range attached {
-		if _, err := fmt.Fprintf(stdout, "attached to %s: %s %s (%d bytes)\n", shortDigest(at.Subject), at.ArtifactType, at.Digest, at.Size); err != nil {
+		if _, err := fmt.Fprintf(stdout, "attached to %s: %s %s (%d bytes)\n", progress.Short(at.Subject), at.ArtifactType, at.Digest, at.Size); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// shortDigest is sha256: and the first 12 hex digits of d.
-func shortDigest(d string) string {
-	if len(d) > 19 {
-		return d[:19]
-	}
-	return d
 }
 
 // printConfig writes an image's config bytes as stored.

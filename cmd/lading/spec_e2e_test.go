@@ -202,7 +202,7 @@ func TestServiceE2E(t *testing.T) {
 	needs(t, crossCompile, "skopeo", "umoci", "runc")
 	out := filepath.Join(t.TempDir(), "layout")
 	cmd := exec.Command(ladingBinary(t), "build", "-f", serviceSpec, "--oci-layout", out+":v1")
-	cmd.Dir, cmd.Env = filepath.Join("..", ".."), withoutVars(childEnv(), "VERSION")
+	cmd.Dir, cmd.Env = filepath.Join("..", ".."), withoutVar(childEnv(), "VERSION")
 	runCmd(t, cmd)
 	checkServiceLayout(t, out)
 	t.Run("amd64 under runc", func(t *testing.T) {
@@ -340,7 +340,7 @@ func buildServiceClone(t *testing.T, root string, r serviceRun) (string, map[str
 	tmp := filepath.Join(dir, "tmp")
 	noErr(t, os.Mkdir(tmp, 0o755))
 	// Each build has its own layer cache: the two must not share work.
-	env := append(withoutVars(childEnv(), "VERSION"), "GOMAXPROCS="+r.gomaxprocs, "TMPDIR="+tmp, "LADING_CACHE_DIR="+filepath.Join(filepath.Dir(tmp), "cache"))
+	env := append(withoutVar(childEnv(), "VERSION"), "GOMAXPROCS="+r.gomaxprocs, "TMPDIR="+tmp, "LADING_CACHE_DIR="+filepath.Join(filepath.Dir(tmp), "cache"))
 	spec, wd := serviceSpec, clone
 	if r.fromOutside {
 		spec, wd = filepath.Join(clone, serviceSpec), dir
@@ -364,12 +364,4 @@ func buildServiceClone(t *testing.T, root string, r serviceRun) (string, map[str
 		}
 	}
 	return digests[0], describeTree(t, out, fs.FileMode.Type), out
-}
-
-// withoutVars is env without the variables named.
-func withoutVars(env []string, names ...string) []string {
-	return slices.DeleteFunc(env, func(kv string) bool {
-		k, _, _ := strings.Cut(kv, "=")
-		return slices.Contains(names, k)
-	})
 }

@@ -118,7 +118,7 @@ func trustEnv(t *testing.T, r trustRegistry, extra ...string) []string {
 	if r.auth {
 		writeDockerConfig(t, dir, r.host)
 	}
-	env := append(withoutVars(registryEnv(cfg), "VERSION", "GOCACHE", "GOMODCACHE", "GOPATH", "GOPROXY"), trustGoEnv(t)...)
+	env := append(withoutVar(registryEnv(cfg), "VERSION", "GOCACHE", "GOMODCACHE", "GOPATH", "GOPROXY"), trustGoEnv(t)...)
 	return append(env, extra...)
 }
 
@@ -280,7 +280,7 @@ func trustOras(t *testing.T, r trustRegistry, spec string, subject v1.Hash) map[
 		args = append(args, "-u", regUser, "--password-stdin")
 	}
 	cmd := exec.Command(requireTool(t, "oras"), append(args, r.host+"/"+trustRepo+"@"+subject.String())...)
-	cmd.Env = append(withoutVars(os.Environ(), "HOME", "DOCKER_CONFIG"), "HOME="+home, "DOCKER_CONFIG="+home)
+	cmd.Env = append(withoutVar(os.Environ(), "HOME", "DOCKER_CONFIG"), "HOME="+home, "DOCKER_CONFIG="+home)
 	cmd.Stdin = strings.NewReader(regPassword)
 	var out struct {
 		Digest    v1.Hash

@@ -89,7 +89,7 @@ func TestSBOME2E(t *testing.T) {
 	root := filepath.Join("..", "..")
 	out := filepath.Join(t.TempDir(), "layout")
 	cmd := exec.Command(ladingBinary(t), "build", "-f", serviceSpec, "--oci-layout", out+":v1", "-q")
-	cmd.Dir, cmd.Env = root, withoutVars(childEnv(), "VERSION")
+	cmd.Dir, cmd.Env = root, withoutVar(childEnv(), "VERSION")
 	runCmd(t, cmd)
 	list := exec.Command("go", "list", "-m", "-f", "{{.Version}}", "github.com/spf13/pflag")
 	list.Dir = root

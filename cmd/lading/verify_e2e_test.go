@@ -137,7 +137,7 @@ func verifyRun(t *testing.T, dir, umask string, env []string, args ...string) ve
 	var stdout, stderr strings.Builder
 	cmd := exec.Command("sh", append([]string{"-c", `umask "$0" && exec "$@"`, umask, ladingBinary(t), "verify"}, args...)...)
 	cmd.Dir, cmd.Stdout, cmd.Stderr = dir, &stdout, &stderr
-	cmd.Env = append(withoutVars(slices.Clone(env), "TMPDIR", "VERIFY_PROBE"), "TMPDIR="+r.tmp, "VERIFY_PROBE="+r.probe)
+	cmd.Env = append(withoutVar(slices.Clone(env), "TMPDIR", "VERIFY_PROBE"), "TMPDIR="+r.tmp, "VERIFY_PROBE="+r.probe)
 	var exit *exec.ExitError
 	if err := cmd.Run(); err != nil && !errors.As(err, &exit) {
 		t.Fatalf("run lading verify: %v", err)
@@ -409,7 +409,7 @@ func TestVerifyRegistryE2E(t *testing.T) {
 	p := newVerifyProject(t)
 	cfg := filepath.Join(t.TempDir(), "config.json")
 	putFile(t, cfg, fmt.Sprintf(`{"auths": {%q: {"auth": %q}}}`, reg.host, b64(regUser+":"+regPassword)))
-	env := append(withoutVars(childEnv(), "DOCKER_CONFIG", "DOCKER_AUTH_CONFIG", "REGISTRY_AUTH_FILE", "XDG_RUNTIME_DIR", "SSL_CERT_FILE"),
+	env := append(withoutVar(childEnv(), "DOCKER_CONFIG", "DOCKER_AUTH_CONFIG", "REGISTRY_AUTH_FILE", "XDG_RUNTIME_DIR", "SSL_CERT_FILE"),
 		"DOCKER_CONFIG="+filepath.Dir(cfg))
 	ref := reg.host + "/verify/app:v1"
 	x := p.build(t, env, "-t", ref, "--push", "--registry-ca", reg.ca)
