@@ -223,7 +223,15 @@ func checkRefused(t *testing.T, what string, code int, output, want string) {
 // test ends, and waits until it answers.
 func startDistribution(t *testing.T) distribution {
 	t.Helper()
-	bin, htpasswd := requireTool(t, "docker-registry"), requireTool(t, "htpasswd")
+	return startDistributionBin(t, "docker-registry")
+}
+
+// startDistributionBin runs the registry tool (Debian's docker-registry,
+// or distribution v3's registry, which reads the same configuration) as
+// startDistribution does.
+func startDistributionBin(t *testing.T, tool string) distribution {
+	t.Helper()
+	bin, htpasswd := requireTool(t, tool), requireTool(t, "htpasswd")
 	dir := t.TempDir()
 	reg := distribution{host: freeLoopback(t), certDir: filepath.Join(dir, "certs")}
 	cert, key := makeRegistryCerts(t, dir, reg.certDir)

@@ -60,23 +60,7 @@ func trustStartDebian(t *testing.T) trustRegistry {
 // "registry") configured as startDistribution configures Debian's: TLS
 // from a test CA, htpasswd basic auth.
 func trustStartV3(t *testing.T) trustRegistry {
-	t.Helper()
-	bin, htpasswd := requireTool(t, "registry"), requireTool(t, "htpasswd")
-	dir := t.TempDir()
-	reg := distribution{host: freeLoopback(t), certDir: filepath.Join(dir, "certs")}
-	cert, key := makeRegistryCerts(t, dir, reg.certDir)
-	reg.ca = filepath.Join(reg.certDir, "ca.crt")
-	users := runCmd(t, exec.Command(htpasswd, "-Bbn", regUser, regPassword))
-	noErr(t, os.WriteFile(filepath.Join(dir, "htpasswd"), []byte(users), 0o600))
-	config := fmt.Sprintf(`version: 0.1
-log: {level: error, accesslog: {disabled: true}}
-storage: {filesystem: {rootdirectory: %s}, delete: {enabled: true}}
-http: {addr: %s, tls: {certificate: %s, key: %s}}
-auth: {htpasswd: {realm: lading-e2e, path: %s}}
-`, ramDir(t), reg.host, cert, key, filepath.Join(dir, "htpasswd"))
-	r := trustFromDistribution(t, reg)
-	serveDistribution(t, bin, dir, config, r.client, "https://"+reg.host+"/v2/", http.StatusUnauthorized)
-	return r
+	return trustFromDistribution(t, startDistributionBin(t, "registry"))
 }
 
 // trustStartGGCR serves ggcr's in-process registry with its referrers API
