@@ -274,7 +274,7 @@ func (r *build) sbomImage(subjectName string, d v1.Hash, platform string, pi pla
 				at[e.Path] = len(img.Files)
 				img.Files = append(img.Files, f)
 			}
-			if e.Source == "" || (!goLayer && !executable(e.Source)) {
+			if e.Source == "" || (!goLayer && e.Mode&0o111 == 0) { // an image's executables, by the mode Collect read
 				continue
 			}
 			gb, ok, err := attest.GoBinaryInfo(e.Source, e.Path)
@@ -305,12 +305,6 @@ func (r *build) baseInfo() *attest.Base {
 	}
 	d, _ := r.base.digest()
 	return &attest.Base{Name: r.base.name, Digest: d}
-}
-
-// executable says whether the host file at path has an execute bit.
-func executable(path string) bool {
-	info, err := os.Stat(path)
-	return err == nil && info.Mode().IsRegular() && info.Mode().Perm()&0o111 != 0
 }
 
 // imageName is what an image is known by in its documents: the first
